@@ -1,0 +1,246 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from cities.formatting import format_figure
+from cities.models import City, Source, Zone
+from hubguide.publishing import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    Publishable,
+    SlugModel,
+    validate_not_future_year,
+    year_range_q,
+)
+
+year_validators = [
+    MinValueValidator(EARLIEST_YEAR),
+    MaxValueValidator(LATEST_YEAR),
+    validate_not_future_year,
+]
+
+
+class CompanyKind(models.TextChoices):
+    CHINESE = "chinese", _("Chinese company")
+    STATE_OWNED = "state_owned", _("State-owned enterprise")
+    MULTINATIONAL = "multinational", _("Multinational")
+
+
+class PresenceKind(models.TextChoices):
+    HEADQUARTERS = "headquarters", _("Headquarters")
+    RESEARCH_LAB = "research_lab", _("Research lab")
+    INNOVATION_CENTRE = "innovation_centre", _("Innovation centre")
+    FACTORY = "factory", _("Factory")
+    OFFICE = "office", _("Office")
+
+
+class PresenceState(models.TextChoices):
+    OPERATING = "operating", _("Operating")
+    PLANNED = "planned", _("Announced")
+
+
+class Currency(models.TextChoices):
+    USD = "usd", _("US dollars")
+    CNY = "cny", _("yuan (CNY)")
+
+
+class Sector(SlugModel):
+    name = models.CharField(_("name"), max_length=100)
+    name_zh = models.CharField(_("Chinese name"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta(SlugModel.Meta):
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return f"{reverse('companies:directory')}?sector={self.slug}"
+
+
+class Company(Publishable):
+    Kind = CompanyKind
+
+    name = models.CharField(_("name"), max_length=200)
+    name_zh = models.CharField(_("Chinese name"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    founded = models.PositiveSmallIntegerField(
+        _("year founded"), null=True, blank=True, validators=year_validators
+    )
+    headquarters = models.CharField(
+        _("headquarters"), max_length=150, blank=True, help_text=_("City and country.")
+    )
+    sectors = models.ManyToManyField(
+        Sector, verbose_name=_("sectors"), blank=True, related_name="companies"
+    )
+    website = models.URLField(_("website"), max_length=300, blank=True)
+    logo = models.ImageField(_("logo"), upload_to="companies/", blank=True)
+    logo_alt = models.CharField(_("logo alt text"), max_length=200, blank=True)
+    summary = models.TextField(_("summary"))
+    body = models.TextField(_("body"), blank=True, help_text=_("Markdown."))
+    sources = models.ManyToManyField(
+        Source, verbose_name=_("sources"), blank=True, related_name="companies"
+    )
+
+    history = HistoricalRecords(m2m_fields=[sectors, sources])
+
+    class Meta(Publishable.Meta):
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        ordering = ["name"]
+        constraints = [
+            *Publishable.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(kind__in=CompanyKind.values), name="companies_company_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=year_range_q("founded"), name="companies_company_founded_range"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["name"], name="company_name_idx"),
+            models.Index(fields=["kind"], name="company_kind_idx"),
+            models.Index(fields=["founded"], name="company_founded_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("companies:company_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.logo and not self.logo_alt.strip():
+            raise ValidationError(
+                {"logo_alt": _("Describe the logo for people who cannot see it.")}
+            )
+
+
+class Presence(SlugModel):
+    """A company's footprint in a hub: headquarters, lab, centre, factory or office."""
+
+    Kind = PresenceKind
+
+    State = PresenceState
+
+    Currency = Currency
+
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="presences"
+    )
+    city = models.ForeignKey(
+        City, verbose_name=_("city"), on_delete=models.PROTECT, related_name="presences"
+    )
+    zone = models.ForeignKey(
+        Zone,
+        verbose_name=_("zone"),
+        on_delete=models.PROTECT,
+        related_name="presences",
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.OPERATING
+    )
+    opened = models.PositiveSmallIntegerField(
+        _("year opened"), null=True, blank=True, validators=year_validators
+    )
+    investment = models.DecimalField(
+        _("investment"),
+        max_digits=18,
+        decimal_places=0,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    investment_currency = models.CharField(
+        _("investment currency"), max_length=3, choices=Currency.choices, blank=True
+    )
+    headcount = models.PositiveIntegerField(_("head count"), null=True, blank=True)
+    headcount_is_minimum = models.BooleanField(
+        _("head count is a minimum"), default=False, help_text=_("Tick for “over 5,000”.")
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    source = models.ForeignKey(
+        Source,
+        verbose_name=_("source"),
+        on_delete=models.PROTECT,
+        related_name="presences",
+        null=True,
+        blank=True,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta(SlugModel.Meta):
+        verbose_name = _("presence")
+        verbose_name_plural = _("presences")
+        ordering = ["company__name", "city__name", "kind"]
+        constraints = [
+            *SlugModel.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(kind__in=PresenceKind.values), name="companies_presence_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=PresenceState.values), name="companies_presence_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=year_range_q("opened"), name="companies_presence_opened_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(investment__isnull=True) | Q(investment__gte=0),
+                name="companies_presence_investment_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=Q(investment__isnull=True) | ~Q(investment_currency=""),
+                name="companies_presence_investment_has_currency",
+                violation_error_message=_("An investment needs its currency."),
+            ),
+            models.CheckConstraint(
+                condition=Q(investment_currency__in=["", *Currency.values]),
+                name="companies_presence_currency_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["city", "kind"], name="presence_city_kind_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.company} — {self.get_kind_display()}, {self.city}"
+
+    def get_absolute_url(self):
+        return f"{self.company.get_absolute_url()}#presence-{self.slug}"
+
+    def clean(self):
+        errors = {}
+        if self.zone_id and self.city_id and self.zone.city_id != self.city_id:
+            errors["zone"] = _("%(zone)s is in %(zone_city)s, not in %(city)s.") % {
+                "zone": self.zone,
+                "zone_city": self.zone.city,
+                "city": self.city,
+            }
+        if self.investment is not None and not self.investment_currency:
+            errors["investment_currency"] = _("Say which currency the investment is in.")
+        if errors:
+            raise ValidationError(errors)
+
+    def display_investment(self):
+        if self.investment is None:
+            return ""
+        return format_figure(self.investment, self.investment_currency)
+
+    def display_headcount(self):
+        if self.headcount is None:
+            return ""
+        text = f"{self.headcount:,}"
+        return _("over %(count)s") % {"count": text} if self.headcount_is_minimum else text

@@ -1,0 +1,113 @@
+"""What every public model shares: a draft/published state and a slug as natural key."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+EARLIEST_YEAR = 1800
+LATEST_YEAR = 2100
+
+
+def validate_not_future_year(value):
+    if value is not None and value > timezone.now().year:
+        raise ValidationError(
+            _("%(year)s is in the future; enter the year it actually happened."),
+            params={"year": value},
+            code="future_year",
+        )
+
+
+def year_range_q(field):
+    """A condition keeping ``field`` (nullable) within the years the guide can talk about."""
+    return Q(**{f"{field}__isnull": True}) | Q(
+        **{f"{field}__gte": EARLIEST_YEAR, f"{field}__lte": LATEST_YEAR}
+    )
+
+
+class SlugQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class PublishableQuerySet(SlugQuerySet):
+    def published(self):
+        now = timezone.now()
+        return self.filter(
+            Q(status=Status.PUBLISHED) & (Q(publish_at__isnull=True) | Q(publish_at__lte=now))
+        )
+
+    def visible_to(self, user):
+        """Everything for staff (who preview drafts); only published rows for visitors."""
+        if user is not None and user.is_active and user.is_staff:
+            return self
+        return self.published()
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class SlugModel(models.Model):
+    """A model whose slug is its natural key, so fixtures never depend on primary keys."""
+
+    slug = models.SlugField(
+        _("slug"),
+        max_length=100,
+        help_text=_("Lower-case words joined by hyphens; used in the page's address."),
+    )
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="%(app_label)s_%(class)s_slug_unique"),
+        ]
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Publishable(SlugModel):
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text=_("Drafts are visible to staff only."),
+    )
+    publish_at = models.DateTimeField(
+        _("publish at"),
+        null=True,
+        blank=True,
+        help_text=_("Optional: a published item stays hidden until this time."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="%(app_label)s_%(class)s_slug_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values),
+                name="%(app_label)s_%(class)s_status_valid",
+            ),
+        ]
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED and (
+            self.publish_at is None or self.publish_at <= timezone.now()
+        )
+
+
+def current_year():
+    return datetime.date.today().year
