@@ -1,13 +1,188 @@
-from django.views.generic import DetailView, ListView
+"""The company directory, its exports, and the company page.
 
-from cities.views import PublishedMixin
-from companies.models import Company
+Lists run a fixed number of queries however many companies match: sectors and
+presences come through ``Prefetch`` objects that already hide unpublished hubs.
+"""
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, View
+from django_filters.views import FilterView
+
+from cities.views import PublishedMixin, hide_invisible_zones, visible_cities
+from companies import exports
+from companies.filters import SORT_CHOICES, CompanyFilter
+from companies.models import Company, Presence, Sector
+
+PRESENCE_KIND_ORDER = {kind: position for position, kind in enumerate(Presence.Kind.values)}
 
 
-class DirectoryView(PublishedMixin, ListView):
+def sectors_prefetch():
+    return Prefetch("sectors", queryset=Sector.objects.order_by("name"))
+
+
+def hubs_prefetch(user):
+    """A company's presences in hubs ``user`` may see, as ``company.listed_presences``."""
+    return Prefetch(
+        "presences",
+        queryset=Presence.objects.filter(city__in=visible_cities(user))
+        .select_related("city")
+        .order_by("city__name", "slug"),
+        to_attr="listed_presences",
+    )
+
+
+def hubs_of(company):
+    """The distinct hubs of ``company.listed_presences``, in name order."""
+    hubs = {}
+    for presence in company.listed_presences:
+        hubs.setdefault(presence.city_id, presence.city)
+    return list(hubs.values())
+
+
+def resolve_page_number(requested, num_pages):
+    """``(page number, notice or "")`` for a requested page, which may be anything.
+
+    Not a number → the first page; beyond the last → the last page; each with a notice
+    saying so. A filtered list shrinks under a shared link; an error page would be a
+    poor answer to a link that worked yesterday.
+    """
+    requested = (requested or "").strip()
+    if not requested:
+        return 1, ""
+    try:
+        number = int(requested)
+    except ValueError:
+        return 1, _("That page number is not a number; here is the first page.")
+    if number < 1:
+        return 1, _("Pages are numbered from 1; here is the first page.")
+    if number > num_pages:
+        return num_pages, _(
+            "There is no page %(requested)s of these results; here is page %(last)s, the last."
+        ) % {"requested": number, "last": num_pages}
+    return number, ""
+
+
+class CompanyFilterMixin:
+    filterset_class = CompanyFilter
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        # Bound even when empty: the default order is part of the filter set.
+        kwargs["data"] = self.request.GET
+        return kwargs
+
+
+class DirectoryView(CompanyFilterMixin, FilterView):
+    """``/companies/``: search, filters, order and pages, all in the query string."""
+
     model = Company
     paginate_by = 20
+    template_name = "companies/directory.html"
+
+    def get_queryset(self):
+        user = self.request.user
+        return Company.objects.visible_to(user).prefetch_related(
+            sectors_prefetch(), hubs_prefetch(user)
+        )
+
+    def get(self, request, *args, **kwargs):
+        """Show the result of the fields that validated, beside the errors of the rest.
+
+        django-filter's strict mode would answer an empty page to one bad value; here
+        ``founded_min=x`` is reported next to its field while the hub, sector and
+        search the reader also asked for still apply.
+        """
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        self.object_list = self.filterset.qs
+        context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
+        return self.render_to_response(context)
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
+        number, self.page_notice = resolve_page_number(
+            self.request.GET.get(self.page_kwarg), paginator.num_pages
+        )
+        page = paginator.page(number)
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        companies = list(context["object_list"])
+        for company in companies:
+            company.hubs = hubs_of(company)
+        filterset = self.filterset
+        searching = bool(filterset.query)
+        if context["is_paginated"]:
+            context["page_range"] = context["paginator"].get_elided_page_range(
+                context["page_obj"].number, on_each_side=2, on_ends=1
+            )
+        context.update(
+            companies=companies,
+            result_count=context["paginator"].count,
+            active_filters=filterset.active_filters(),
+            query=filterset.query,
+            page_notice=self.page_notice,
+            has_errors=bool(filterset.form.errors),
+            sort_links=[
+                {"value": value, "label": label, "current": value == filterset.sort_order}
+                for value, label in SORT_CHOICES
+                if searching or value != "relevance"
+            ],
+        )
+        return context
+
+
+class ExportView(View):
+    """The directory's current result (same query string), every page, published only."""
+
+    export = None
+
+    def get_queryset(self):
+        return Company.objects.published().prefetch_related(
+            sectors_prefetch(), hubs_prefetch(None)
+        )
+
+    def get(self, request, *args, **kwargs):
+        filterset = CompanyFilter(
+            request.GET, queryset=self.get_queryset(), request=request, public=True
+        )
+        return self.export(filterset.qs, request)
+
+
+class CSVExportView(ExportView):
+    export = staticmethod(exports.csv_response)
+
+
+class JSONExportView(ExportView):
+    export = staticmethod(exports.json_response)
 
 
 class CompanyDetailView(PublishedMixin, DetailView):
     model = Company
+
+    def get_queryset(self):
+        user = self.request.user
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                sectors_prefetch(),
+                Prefetch(
+                    "presences",
+                    queryset=Presence.objects.filter(city__in=visible_cities(user))
+                    .select_related("city", "zone", "source")
+                    .order_by("city__name", "slug"),
+                ),
+                "sources",
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        presences = hide_invisible_zones(self.object.presences.all(), self.request.user)
+        context["presences"] = sorted(
+            presences,
+            key=lambda presence: (presence.city.name, PRESENCE_KIND_ORDER.get(presence.kind, 99)),
+        )
+        return context

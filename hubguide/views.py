@@ -1,9 +1,31 @@
 from django.db import connection
 from django.http import JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from cities.models import City
+from cities.models import City, Policy, Zone
+from cities.views import group_by_choice, key_figures_prefetch
+from companies.models import Company
+
+RECENT_UPDATES = 6
+
+
+def recent_updates(limit=RECENT_UPDATES):
+    """The latest changes to published content, newest first, as dicts for a short list."""
+    sources = [
+        (_("Hub"), City.objects.published()),
+        (_("Zone"), Zone.objects.published().filter(city__in=City.objects.published())),
+        (_("Policy"), Policy.objects.published()),
+        (_("Company"), Company.objects.published()),
+    ]
+    updates = []
+    for kind, queryset in sources:
+        for item in queryset.order_by("-updated_at").only("slug", "name", "updated_at")[:limit]:
+            updates.append({"kind": kind, "object": item, "updated_at": item.updated_at})
+    updates.sort(key=lambda update: update["updated_at"], reverse=True)
+    return updates[:limit]
 
 
 class HomeView(TemplateView):
@@ -11,7 +33,22 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["cities"] = City.objects.visible_to(self.request.user)
+        cities = list(
+            City.objects.visible_to(self.request.user).prefetch_related(key_figures_prefetch())
+        )
+        context["cities"] = cities
+        context["standings"] = group_by_choice(cities, "standing", City.Standing)
+        context["recent_updates"] = recent_updates()
+        return context
+
+
+class RobotsView(TemplateView):
+    template_name = "robots.txt"
+    content_type = "text/plain; charset=utf-8"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sitemap_url"] = self.request.build_absolute_uri(reverse("sitemap"))
         return context
 
 

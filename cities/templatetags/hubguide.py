@@ -1,0 +1,77 @@
+"""Template tags and filters shared by the public pages: ``{% load hubguide %}``."""
+
+from django import template
+
+from hubguide.markdown import render_markdown
+
+register = template.Library()
+
+# Which top-level section each URL belongs to, and the section's own index page.
+SECTIONS = {
+    "hubs": ({"cities:city_list", "cities:city_detail", "cities:zone_detail"}, "cities:city_list"),
+    "companies": ({"companies:directory", "companies:company_detail"}, "companies:directory"),
+    "policies": ({"cities:policy_list", "cities:policy_detail"}, "cities:policy_list"),
+}
+
+
+@register.filter(is_safe=True)
+def markdown(text):
+    """Render Markdown and sanitise the result: ``{{ city.body|markdown }}``."""
+    return render_markdown(text)
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context):
+    """This page's absolute address without its query string."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    return request.build_absolute_uri(request.path)
+
+
+@register.simple_tag(takes_context=True)
+def absolute_uri(context, location):
+    """An absolute address for ``location`` (OpenGraph wants absolute image URLs)."""
+    request = context.get("request")
+    if request is None or not location:
+        return location or ""
+    return request.build_absolute_uri(location)
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context, section):
+    """The ``aria-current`` value for a main-nav link: "page", "true" or ""."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    if match is None or section not in SECTIONS:
+        return ""
+    view_names, index = SECTIONS[section]
+    if match.view_name == index:
+        return "page"
+    return "true" if match.view_name in view_names else ""
+
+
+@register.simple_tag
+def image_info(field_file):
+    """URL, width and height of an uploaded image, or None when there is none to show.
+
+    Width and height let the browser reserve the space before the image arrives; a
+    missing or unreadable file yields None, so a page never breaks for a lost upload.
+    """
+    if not field_file:
+        return None
+    try:
+        width, height = field_file.width, field_file.height
+        url = field_file.url
+    except (OSError, ValueError):
+        return None
+    if not width or not height:
+        return None
+    return {"url": url, "width": width, "height": height}
+
+
+@register.filter
+def http_url(url):
+    """``url`` if it is an http(s) address, else "": stored links never become script."""
+    url = (url or "").strip()
+    return url if url.lower().startswith(("http://", "https://")) else ""

@@ -1,0 +1,267 @@
+"""Replace the site's content with the fixtures in ``fixtures/``, in one transaction.
+
+This is ``rebuild_db``'s logic. Each record is validated as a form would validate it
+(``full_clean``, so field validators, constraints and ``clean()`` all apply) and saved
+normally, not raw, so django-simple-history notes where every row came from. A record
+that cannot be loaded rolls the whole transaction back and the error names the file,
+the record and its slug.
+"""
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core import serializers
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, connection, transaction
+from django.db.models import FileField
+
+LOAD_REASON = "Loaded by rebuild_db"
+DELETE_REASON = "Deleted by rebuild_db"
+
+# The content rebuild_db owns, in deletion order: every model comes before the models
+# its PROTECT foreign keys point at.
+CONTENT_MODELS = [
+    "companies.presence",
+    "companies.company",
+    "companies.sector",
+    "cities.figure",
+    "cities.policy",
+    "cities.zone",
+    "cities.city",
+    "cities.source",
+]
+
+
+class FixtureError(Exception):
+    """A fixture that cannot be loaded; the message says where and why."""
+
+
+@dataclass
+class LoadResult:
+    fixtures_dir: Path
+    files: list[Path] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    media: list[str] = field(default_factory=list)
+    committed: bool = False
+    seconds: float = 0.0
+
+    @property
+    def total(self):
+        return sum(self.counts.values())
+
+    def count_lines(self):
+        """``("cities", 5)`` pairs in load order, named as a reader would name them."""
+        return [
+            (str(apps.get_model(label)._meta.verbose_name_plural), count)
+            for label, count in self.counts.items()
+        ]
+
+
+class _CheckOnly(Exception):
+    """Raised at the end of a check so that the transaction rolls back."""
+
+
+def rebuild_content(fixtures_dir=None, *, check=False, storage=None):
+    """Delete all content and load every ``*.json`` in ``fixtures_dir``, in name order.
+
+    Then copy ``fixtures_dir/media/`` into ``storage`` (the default storage), replacing
+    files of the same name. With ``check=True`` everything is loaded and validated, then
+    rolled back, and no media is copied. Raises ``FixtureError``.
+    """
+    started = time.perf_counter()
+    fixtures_dir = Path(fixtures_dir or settings.FIXTURES_DIR)
+    storage = storage or default_storage
+    result = LoadResult(fixtures_dir=fixtures_dir, files=fixture_files(fixtures_dir))
+    media_dir = fixtures_dir / "media"
+    missing = missing_tables()
+    if missing:
+        raise FixtureError(
+            f"The database has no table {', '.join(missing)}: run `python manage.py migrate` "
+            "first (rebuild_db does that itself unless given --no-migrate or --check)."
+        )
+    try:
+        with transaction.atomic():
+            delete_content()
+            for path in result.files:
+                _load_file(path, media_dir, storage, result)
+            if check:
+                raise _CheckOnly
+            # Last, so that a bad record leaves the media alone as well as the database.
+            result.media = copy_media(media_dir, storage)
+    except _CheckOnly:
+        pass
+    else:
+        result.committed = True
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def fixture_files(fixtures_dir):
+    if not fixtures_dir.is_dir():
+        raise FixtureError(f"{fixtures_dir} is not a directory of fixtures.")
+    files = sorted(fixtures_dir.glob("*.json"))
+    if not files:
+        raise FixtureError(f"{fixtures_dir} has no *.json fixtures.")
+    return files
+
+
+def missing_tables():
+    existing = set(connection.introspection.table_names())
+    tables = [apps.get_model(label)._meta.db_table for label in reversed(CONTENT_MODELS)]
+    return [table for table in tables if table not in existing]
+
+
+def delete_content():
+    """Delete every content row, one by one so each history entry says why."""
+    for label in CONTENT_MODELS:
+        for obj in apps.get_model(label)._default_manager.all():
+            obj._change_reason = DELETE_REASON
+            obj.delete()
+
+
+def copy_media(media_dir, storage):
+    """Copy ``media_dir/**`` into ``storage`` under the same names; return the names."""
+    if not media_dir.is_dir():
+        return []
+    names = []
+    for path in sorted(p for p in media_dir.rglob("*") if p.is_file()):
+        name = path.relative_to(media_dir).as_posix()
+        # Delete first: saving over an existing name would give the copy a suffix.
+        if storage.exists(name):
+            storage.delete(name)
+        with path.open("rb") as handle:
+            saved = storage.save(name, File(handle, name=path.name))
+        if saved != name:
+            raise FixtureError(f"{path}: the storage saved it as {saved}, not {name}.")
+        names.append(name)
+    return names
+
+
+def _display(path):
+    try:
+        return path.resolve().relative_to(Path(settings.BASE_DIR).resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _load_file(path, media_dir, storage, result):
+    name = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FixtureError(f"{name}: cannot be read: {exc}") from exc
+    try:
+        records = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FixtureError(
+            f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
+        ) from exc
+    if not isinstance(records, list):
+        raise FixtureError(f"{name}: expected a JSON list of records.")
+    for number, record in enumerate(records, 1):
+        _check_shape(record, f"{name}, record {number}")
+
+    objects = serializers.deserialize("json", text, handle_forward_references=False)
+    for number, record in enumerate(records, 1):
+        where = f'{name}, record {number} ({record["model"]} "{record["fields"]["slug"]}")'
+        try:
+            deserialized = next(objects)
+        except Exception as exc:  # the deserializer raises all sorts
+            raise FixtureError(f"{where}: {_explain_deserialization(record, exc)}") from exc
+        obj = deserialized.object
+        if obj.pk is not None:
+            raise FixtureError(f"{where}: an earlier record already has this slug.")
+        _check_files(obj, media_dir, storage, where)
+        try:
+            obj.full_clean()
+            obj._change_reason = LOAD_REASON
+            obj.save()
+            for field_name, values in deserialized.m2m_data.items():
+                getattr(obj, field_name).set(values)
+        except ValidationError as exc:
+            raise FixtureError(f"{where}: {_validation_message(exc)}") from exc
+        except DatabaseError as exc:
+            raise FixtureError(f"{where}: the database refused it: {exc}") from exc
+        label = obj._meta.label_lower
+        result.counts[label] = result.counts.get(label, 0) + 1
+
+
+def _check_shape(record, where):
+    if not isinstance(record, dict):
+        raise FixtureError(f"{where}: expected an object with “model” and “fields”.")
+    label = record.get("model")
+    fields = record.get("fields")
+    if label not in CONTENT_MODELS:
+        raise FixtureError(
+            f"{where}: model {label!r} is not content rebuild_db manages "
+            f"({', '.join(sorted(CONTENT_MODELS))})."
+        )
+    if not isinstance(fields, dict) or not fields.get("slug"):
+        raise FixtureError(f"{where} ({label}): needs “fields” with a “slug”.")
+    if "pk" in record:
+        raise FixtureError(
+            f'{where} ({label} "{fields["slug"]}"): has a "pk"; fixtures use natural keys '
+            "(the slug) only."
+        )
+
+
+def _explain_deserialization(record, exc):
+    """Say which field of the record the deserializer choked on, if we can tell."""
+    model = apps.get_model(record["model"])
+    try:
+        for name, value in record["fields"].items():
+            try:
+                model_field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                return f"{model._meta.label_lower} has no field {name!r}."
+            if not model_field.is_relation:
+                try:
+                    model_field.to_python(value)
+                except ValidationError as error:
+                    return f"{name}: {' '.join(error.messages)}"
+                continue
+            keys = value if model_field.many_to_many else [value]
+            for key in keys or []:
+                if key is None and model_field.null:
+                    continue
+                if not isinstance(key, list):
+                    return f"{name}: expected a natural key like [\"slug\"], found {key!r}."
+                target = model_field.related_model
+                try:
+                    target._default_manager.get_by_natural_key(*key)
+                except ObjectDoesNotExist:
+                    return (
+                        f"{name}: there is no {target._meta.verbose_name} with the slug "
+                        f"{key[0] if len(key) == 1 else key!r} (it must come in this file "
+                        "before, or in a file that loads earlier)."
+                    )
+    except (DatabaseError, TypeError):
+        pass
+    return str(exc)
+
+
+def _check_files(obj, media_dir, storage, where):
+    for model_field in obj._meta.concrete_fields:
+        if not isinstance(model_field, FileField):
+            continue
+        name = getattr(obj, model_field.attname).name
+        if name and not (media_dir / name).is_file() and not storage.exists(name):
+            raise FixtureError(
+                f"{where}: {model_field.name}: {name} is neither in {_display(media_dir)}/ "
+                "nor in the media storage."
+            )
+
+
+def _validation_message(exc):
+    if hasattr(exc, "error_dict"):
+        return "; ".join(
+            " ".join(messages) if name == "__all__" else f"{name}: {' '.join(messages)}"
+            for name, messages in exc.message_dict.items()
+        )
+    return " ".join(exc.messages)
