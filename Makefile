@@ -31,6 +31,13 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## bench: pages against a bare view at 10k/100k/500k companies, in-process and under gunicorn;
+##        its own SQLite file unless DATABASE_URL is set (BENCH_ARGS="--sizes 10000 --no-gunicorn")
+bench: $(STAMP)
+	mkdir -p bench-results
+	DATABASE_URL="$${DATABASE_URL:-sqlite:///$(CURDIR)/bench-results/bench.sqlite3}" \
+		DJANGO_DEBUG=1 $(BIN)/python manage.py bench $(BENCH_ARGS)
+
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .

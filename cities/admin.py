@@ -5,13 +5,19 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import City, Figure, Policy, Source, Zone
-from hubguide.admin import AutoSlugForm, GuideAdmin, PublishableAdmin
+from hubguide.admin import AutoSlugForm, CompactTabularInline, GuideAdmin, PublishableAdmin
 
 SHORT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
 
 class FigureForm(AutoSlugForm):
     slug_help_text = _("Leave blank to make one from the city, label and year.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.value is not None:
+            # 11900000, not the stored 11900000.000
+            self.initial["value"] = format(self.instance.value.normalize(), "f")
 
     def slug_text(self, cleaned_data):
         city, label, year = (cleaned_data.get(name) for name in ("city", "label", "year"))
@@ -20,7 +26,7 @@ class FigureForm(AutoSlugForm):
         return None
 
 
-class FigureInline(admin.TabularInline):
+class FigureInline(CompactTabularInline):
     model = Figure
     form = FigureForm
     fields = (
@@ -33,16 +39,19 @@ class FigureInline(admin.TabularInline):
         "source",
         "is_key",
         "position",
-        "slug",
     )
     autocomplete_fields = ("source",)
-    extra = 0
-    show_change_link = True
+    autocomplete_widths = {"source": "16em"}
 
 
-class ZoneInline(admin.TabularInline):
+class ZoneInline(admin.StackedInline):
     model = Zone
-    fields = ("name", "name_zh", "slug", "kind", "established", "status", "summary")
+    fields = (
+        ("name", "name_zh"),
+        ("slug", "kind"),
+        ("established", "status"),
+        "summary",
+    )
     prepopulated_fields = {"slug": ("name",)}
     formfield_overrides = SHORT_TEXT
     extra = 0

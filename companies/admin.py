@@ -3,7 +3,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company, Presence, Sector
-from hubguide.admin import AutoSlugForm, GuideAdmin, PublishableAdmin
+from hubguide.admin import AutoSlugForm, CompactTabularInline, GuideAdmin, PublishableAdmin
 
 
 class PresenceForm(AutoSlugForm):
@@ -16,7 +16,9 @@ class PresenceForm(AutoSlugForm):
         return None
 
 
-class PresenceInline(admin.TabularInline):
+class PresenceInline(CompactTabularInline):
+    """The essentials of each presence; its summary and slug are on its own page."""
+
     model = Presence
     form = PresenceForm
     fields = (
@@ -30,11 +32,9 @@ class PresenceInline(admin.TabularInline):
         "headcount",
         "headcount_is_minimum",
         "source",
-        "slug",
     )
     autocomplete_fields = ("city", "zone", "source")
-    extra = 0
-    show_change_link = True
+    autocomplete_widths = {"city": "8em", "zone": "10em", "source": "8em"}
 
 
 @admin.register(Sector)
@@ -64,7 +64,6 @@ class CompanyAdmin(PublishableAdmin):
         "sector_list",
         "status",
         "is_live",
-        "updated_at",
     )
     list_display_links = ("name", "name_zh")
     list_filter = ("status", "kind", "sectors", "presences__city")

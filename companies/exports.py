@@ -88,7 +88,8 @@ def csv_lines(queryset, request):
 
 def json_chunks(queryset, request):
     encoder = DjangoJSONEncoder(ensure_ascii=False)
-    yield '{"count": %d, "results": [' % queryset.count()
+    yield f'{{"count": {queryset.count()}, "results": ['
+
     separator = "\n"
     for record in records(queryset, request):
         yield separator + encoder.encode(record)
@@ -113,4 +114,3 @@ def json_response(queryset, request):
         json_chunks(queryset, request), content_type="application/json"
     )
     return attachment(response, "json")
-

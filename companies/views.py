@@ -139,9 +139,7 @@ class ExportView(View):
     export = None
 
     def get_queryset(self):
-        return Company.objects.published().prefetch_related(
-            sectors_prefetch(), hubs_prefetch(None)
-        )
+        return Company.objects.published().prefetch_related(sectors_prefetch(), hubs_prefetch(None))
 
     def get(self, request, *args, **kwargs):
         filterset = CompanyFilter(

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.contrib.admin.utils import model_ngettext
+from django.db import models
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -24,6 +25,18 @@ class GuideAdmin(SimpleHistoryAdmin):
     list_per_page = 50
     list_max_show_all = 500
     empty_value_display = "–"
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        # simple_history 3.13 calls select_related() with no fields for a model without
+        # foreign keys, which Django 6.1 deprecates (RemovedInDjango2028Warning).
+        foreign_keys = [
+            field.name
+            for field in history_manager.model.tracked_fields
+            if isinstance(field, models.ForeignKey)
+        ]
+        return history_manager.filter(**{pk_name: object_id}).select_related(
+            "history_user", *foreign_keys
+        )
 
 
 class PublishableAdmin(GuideAdmin):
@@ -135,10 +148,45 @@ class AutoSlugForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        if "slug" in self.fields and not cleaned_data.get("slug"):
-            text = self.slug_text(cleaned_data)
-            if text:
-                cleaned_data["slug"] = unique_slug(
-                    self._meta.model, text, exclude_pk=self.instance.pk
-                )
+        # An inline may leave the slug out of its columns: then it is set on the instance.
+        has_slug = cleaned_data.get("slug") if "slug" in self.fields else self.instance.slug
+        text = None if has_slug else self.slug_text(cleaned_data)
+        if text:
+            slug = unique_slug(self._meta.model, text, exclude_pk=self.instance.pk)
+            if "slug" in self.fields:
+                cleaned_data["slug"] = slug
+            else:
+                self.instance.slug = slug
         return cleaned_data
+
+
+class CompactTabularInline(admin.TabularInline):
+    """A tabular inline that fits the page: narrower autocomplete boxes, a link to the rest."""
+
+    autocomplete_widths = {}
+    extra = 0
+    show_change_link = True
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.DecimalField):
+            formfield.widget.attrs.setdefault("class", "vBigIntegerField")  # 10em wide
+        return formfield
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_choice_field(db_field, request, **kwargs)
+        choices = list(formfield.choices)
+        if choices and choices[0][0] == "" and str(choices[0][1]).startswith("-"):
+            # "–" rather than "- Select an option -": a column only as wide as its choices
+            formfield.choices = [("", "–"), *choices[1:]]
+        return formfield
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        width = self.autocomplete_widths.get(db_field.name)
+        if formfield is not None and width:
+            # Select2 reads its options from data- attributes; a style attribute would
+            # be refused by the Content-Security-Policy.
+            widget = getattr(formfield.widget, "widget", formfield.widget)
+            widget.attrs["data-width"] = width
+        return formfield

@@ -231,7 +231,7 @@ def _explain_deserialization(record, exc):
                 if key is None and model_field.null:
                     continue
                 if not isinstance(key, list):
-                    return f"{name}: expected a natural key like [\"slug\"], found {key!r}."
+                    return f'{name}: expected a natural key like ["slug"], found {key!r}.'
                 target = model_field.related_model
                 try:
                     target._default_manager.get_by_natural_key(*key)

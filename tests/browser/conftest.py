@@ -11,9 +11,10 @@ from typing import NamedTuple
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 
 from cities.models import City
-from companies.models import Company, Presence, Sector
+from companies.models import Presence, Sector
 from tests.factories import make_company, make_presence
 
 # Playwright's sync API runs an event loop in the test's thread; the ORM calls the
@@ -109,10 +110,7 @@ def base_url(live_server):
     return live_server.url
 
 
-@pytest.fixture
-def live_site(transactional_db, live_server):
-    """The live server with the real content and 60 more software companies in Beijing."""
-    call_command("rebuild_db", "--no-migrate", verbosity=0)
+def add_extra_companies():
     city = City.objects.get(slug=EXTRA_CITY)
     sector = Sector.objects.get(slug=EXTRA_SECTOR)
     for n in range(1, EXTRA_COMPANIES + 1):
@@ -125,17 +123,40 @@ def live_site(transactional_db, live_server):
             summary=f"A software company made up for the browser tests, number {n}.",
         )
         make_presence(company=company, city=city, kind=Presence.Kind.OFFICE)
+
+
+@pytest.fixture(scope="package")
+def browser_content(django_db_setup, django_db_blocker):
+    """The real content and the extra companies, loaded once for all the browser tests.
+
+    Loading takes seconds; doing it for each of some twenty tests would double the time
+    of the whole suite. The browser tests only read, so they share one copy, committed
+    where the live server's threads see it, and flushed when the last one is done, as
+    pytest-django's ``transactional_db`` flushes after each test.
+    """
+    with django_db_blocker.unblock():
+        call_command("rebuild_db", "--no-migrate", verbosity=0)
+        add_extra_companies()
+        yield
+        for alias in connections:
+            call_command("flush", database=alias, interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def transactional_db(browser_content, django_db_blocker):
+    """Stands in for pytest-django's fixture, which ``live_server`` asks for.
+
+    Database access for the test and the live server, on the content shared by all the
+    browser tests, without the flush after each test.
+    """
+    with django_db_blocker.unblock():
+        yield
+
+
+@pytest.fixture
+def live_site(transactional_db, live_server):
+    """The live server, with the real content and 60 more software companies in Beijing."""
     return live_server
-
-
-def companies_in(city_slug, sector_slug):
-    """How many published companies the directory should find for a city and a sector."""
-    return (
-        Company.objects.published()
-        .filter(presences__city__slug=city_slug, sectors__slug=sector_slug)
-        .distinct()
-        .count()
-    )
 
 
 @dataclass

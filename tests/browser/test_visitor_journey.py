@@ -5,6 +5,7 @@ form → page 2 → a company. On a desktop screen and on a 375 px wide phone, w
 may overflow sideways. Screenshots of the pages land in artifacts/screenshots/.
 """
 
+import math
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,6 +16,7 @@ from companies.models import Company, Sector
 
 CITY, CITY_NAME = "beijing", "Beijing"
 SECTOR = "software"
+PAGE_SIZE = 20
 
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
@@ -73,51 +75,57 @@ def test_visitor_goes_from_home_to_a_company_in_a_city_and_sector(
     expect(page).to_have_url(re.compile(rf"/cities/{CITY}/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(CITY_NAME)
     expect(page.get_by_role("heading", name="Companies present")).to_be_visible()
+    expect(page.get_by_text(f"{in_city} companies in the guide")).to_be_visible()
     assert_fits_the_screen(page)
     screenshot(page, f"city-{CITY}-{screen}")
     page.get_by_role("link", name=re.compile(rf"companies in {CITY_NAME}", re.I)).click()
 
     # The directory, filtered to the city.
+    hub = page.get_by_label("Hub", exact=True)
+    sector = page.get_by_label("Sector", exact=True)
     expect(page).to_have_url(re.compile(r"/companies/\?"))
-    assert query(page).get("city") == CITY
-    expect(page.get_by_label("City")).to_have_value(CITY)
-    expect(page.get_by_text(re.compile(rf"\b{in_city} compan", re.I))).to_be_visible()
+    assert query(page) == {"city": CITY}
+    expect(page.get_by_role("heading", level=1)).to_have_text("Company directory")
+    expect(page.get_by_role("heading", name=f"{in_city} companies")).to_be_visible()
+    expect(hub).to_have_value(CITY)
+    expect(sector).to_have_value("")
 
     # Narrowed to a sector with the form: a select and a submit button.
-    page.get_by_label("Sector").select_option(label=sector_name)
+    sector.select_option(label=sector_name)
     page.get_by_role("button", name=re.compile(r"^(filter|apply|show|search)", re.I)).click()
     expect(page).to_have_url(re.compile(rf"sector={SECTOR}"))
     assert query(page)["city"] == CITY
-    result_count = page.get_by_text(re.compile(rf"\b{in_city_and_sector} compan", re.I))
-    expect(result_count).to_be_visible()
-    expect(page.get_by_label("City")).to_have_value(CITY)
-    expect(page.get_by_label("Sector")).to_have_value(SECTOR)
+    results = page.get_by_role("region", name=f"{in_city_and_sector} companies")
+    expect(results).to_be_visible()
+    expect(hub).to_have_value(CITY)
+    expect(sector).to_have_value(SECTOR)
     assert_fits_the_screen(page)
     screenshot(page, f"directory-{screen}")
-    results = page.get_by_role("main").get_by_role("article")
-    first_page = results.all_inner_texts()
-    assert first_page
+    result_links = results.get_by_role("heading", level=3).get_by_role("link")
+    first_page = result_links.all_inner_texts()
+    assert len(first_page) == PAGE_SIZE
 
-    # Page 2 keeps the city and the sector.
-    pagination = page.get_by_role("navigation", name=re.compile("pag", re.I))
-    pagination.get_by_role("link", name=re.compile(r"^(next|page 2|2)\b", re.I)).first.click()
+    # Page 2 keeps the city and the sector, in the address and in the form.
+    pagination = page.get_by_role("navigation", name=re.compile("pages", re.I))
+    pagination.get_by_role("link", name=re.compile(r"^(page 2|next)\b", re.I)).first.click()
     expect(page).to_have_url(re.compile(r"page=2"))
     assert {key: query(page).get(key) for key in ("city", "sector", "page")} == {
         "city": CITY,
         "sector": SECTOR,
         "page": "2",
     }
-    expect(result_count).to_be_visible()
-    expect(page.get_by_label("City")).to_have_value(CITY)
-    expect(page.get_by_label("Sector")).to_have_value(SECTOR)
-    second_page = results.all_inner_texts()
-    assert second_page and not set(second_page) & set(first_page)
+    expect(results).to_be_visible()
+    expect(pagination).to_contain_text(f"page 2 of {math.ceil(in_city_and_sector / PAGE_SIZE)}")
+    expect(hub).to_have_value(CITY)
+    expect(sector).to_have_value(SECTOR)
+    second_page = result_links.all_inner_texts()
+    assert len(second_page) == PAGE_SIZE
+    assert not set(first_page) & set(second_page), "page 2 repeats companies from page 1"
     assert_fits_the_screen(page)
 
     # A company from page 2.
-    link = results.first.get_by_role("link").first
-    name = link.inner_text()
-    link.click()
+    name = result_links.first.inner_text()
+    result_links.first.click()
     expect(page).to_have_url(re.compile(r"/companies/[\w-]+/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(name)
     expect(page.get_by_role("main").get_by_text(CITY_NAME).first).to_be_visible()

@@ -69,8 +69,9 @@ def test_the_database_refuses_a_bad_city(bad):
 )
 def test_the_database_refuses_a_bad_zone(bad):
     city = make_city()
+    fields = {"slug": "z", "name": "Z", "kind": "hitech", "summary": "s", **bad}
     with pytest.raises(IntegrityError), transaction.atomic():
-        Zone.objects.create(city=city, slug="z", name="Z", kind="hitech", summary="s", **bad)
+        Zone.objects.create(city=city, **fields)
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--no-migrate", action="store_true", help="Do not run migrate first."
-        )
+        parser.add_argument("--no-migrate", action="store_true", help="Do not run migrate first.")
         parser.add_argument(
             "--check",
             action="store_true",

@@ -1,0 +1,587 @@
+"""The benchmark behind ``manage.py bench``: the public pages measured against a bare view.
+
+For each directory size it tops the database up with generated companies, then
+
+* in-process, with Django's test client and debugging off: status, queries per
+  request (counted on one request), and the median and 95th percentile of server time
+  over several hundred requests after a warm-up, each also as a multiple of the bare
+  view's, once with the cache off (``DummyCache``) and once with the configured cache;
+* under gunicorn (2 sync workers, production settings, static files collected):
+  requests per second for the bare view, a city page and a company page, from ``wrk``
+  when it is installed or a small threaded Python load generator otherwise, new
+  connection per request either way (sync workers close every connection).
+"""
+
+import contextlib
+import copy
+import http.client
+import itertools
+import math
+import os
+import platform
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import django
+from django.conf import settings
+from django.core.management import call_command, get_commands
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from cities.models import City
+from companies import generator
+from companies.models import Company, Sector
+from hubguide.bench_urls import BARE_PATH
+
+BENCH_SETTINGS_MODULE = "hubguide.bench_settings"
+BENCH_URLCONF = "hubguide.bench_urls"
+DUMMY_CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+# (key, label) in the order of the table; the URLs come from ``pick_targets``.
+PAGES = [
+    ("bare", "bare view"),
+    ("home", "home"),
+    ("city", "city profile"),
+    ("directory", "directory"),
+    ("search", "directory, search"),
+    ("filters", "directory, filters"),
+    ("company", "company page"),
+]
+SERVED_PAGES = ["bare", "city", "company"]
+
+
+@dataclass
+class Options:
+    sizes: list
+    requests: int = 300
+    warmup: int = 20
+    time_cap: float = 60.0
+    cache_modes: tuple = ("off", "on")
+    seed: int = 2016
+    query: str = ""
+    gunicorn: bool = True
+    gunicorn_requests: int = 2000
+    gunicorn_seconds: float = 15.0
+    concurrency: int = 4
+    load_generator: str = "auto"
+    fresh: bool = False
+
+
+@dataclass
+class PageResult:
+    page: str
+    label: str
+    path: str
+    status: object = None
+    error: str = ""
+    queries: int | None = None
+    requests: int = 0
+    median_ms: float | None = None
+    p95_ms: float | None = None
+    median_ratio: float | None = None
+    p95_ratio: float | None = None
+
+
+@dataclass
+class ServedResult:
+    page: str
+    label: str
+    path: str
+    requests: int = 0
+    seconds: float = 0.0
+    rps: float | None = None
+    ratio: float | None = None
+    statuses: dict = field(default_factory=dict)
+    error: str = ""
+
+
+class BenchError(Exception):
+    pass
+
+
+# Data ------------------------------------------------------------------------------
+
+
+def prepare_database(log):
+    """Migrate, and load the article's content when the database has no city yet."""
+    call_command("migrate", interactive=False, verbosity=0)
+    if City.objects.exists():
+        return "existing content"
+    if "rebuild_db" in get_commands():
+        log("No content yet: loading the fixtures with rebuild_db --no-migrate …")
+        call_command("rebuild_db", "--no-migrate", verbosity=0)
+        return "fixtures (rebuild_db)"
+    log("No content and no rebuild_db command: generated cities, zones and sectors only.")
+    return "generated only"
+
+
+def top_up(size, seed, log):
+    """Generate companies until the database holds ``size``; return what it took."""
+    existing = Company.objects.count()
+    missing = size - existing
+    if missing < 0:
+        log(f"The database already holds {existing:,} companies, more than {size:,} (--fresh?).")
+    if missing <= 0:
+        return {"companies": existing, "generated": 0, "seconds": 0.0}
+    log(f"Generating {missing:,} companies to reach {size:,} …")
+    result = generator.generate_companies(
+        missing, seed=seed + existing, progress=generator.text_progress(sys.stderr)
+    )
+    return {
+        "companies": Company.objects.count(),
+        "generated": result.companies,
+        "seconds": round(result.seconds, 2),
+        "companies_per_second": round(result.per_second),
+    }
+
+
+def _search_term(company, cities):
+    city_names = {name.lower() for name in cities}
+    words = [word for word in re.findall(r"\w+", company.name) if word.lower() not in city_names]
+    return (words or [company.name])[0]
+
+
+def pick_targets(query=""):
+    """The URL of every page measured. Real content (the fixtures) is preferred to
+    generated rows, so that the pages measured stay the same from one size to the next."""
+    cities = City.objects.published()
+    city = cities.exclude(slug__startswith="gen-").order_by("name").first() or (
+        cities.order_by("name").first()
+    )
+    companies = Company.objects.published().filter(presences__isnull=False).distinct()
+    company = (
+        companies.exclude(slug__regex=generator.COMPANY_SLUG_REGEX).order_by("name").first()
+        or companies.order_by("slug").first()
+    )
+    if city is None or company is None:
+        raise BenchError("No published city or company to measure: generate some first.")
+    sector = company.sectors.order_by("slug").first() or Sector.objects.order_by("slug").first()
+    query = query or _search_term(company, cities.values_list("name", flat=True))
+    filters = {"city": city.slug, **({"sector": sector.slug} if sector else {})}
+    return {
+        "bare": BARE_PATH,
+        "home": "/",
+        "city": f"/cities/{city.slug}/",
+        "directory": "/companies/",
+        "search": f"/companies/?{urlencode({'q': query})}",
+        "filters": f"/companies/?{urlencode(filters)}",
+        "company": f"/companies/{company.slug}/",
+    }
+
+
+# In-process ------------------------------------------------------------------------
+
+
+def in_process_settings(cache_mode, static_root):
+    """What the in-process measurements run under: debugging off (no query log, no debug
+    templates), the bench URLconf, plain static storage (no manifest to collect), and with
+    the cache off, ``DummyCache``."""
+    Path(static_root).mkdir(parents=True, exist_ok=True)
+    templates = copy.deepcopy(settings.TEMPLATES)
+    for engine in templates:
+        engine.setdefault("OPTIONS", {})["debug"] = False
+    overrides = {
+        "DEBUG": False,
+        "TEMPLATES": templates,
+        "ROOT_URLCONF": BENCH_URLCONF,
+        "STATIC_ROOT": static_root,
+        "ALLOWED_HOSTS": [*settings.ALLOWED_HOSTS, "testserver"],
+        "STORAGES": {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    }
+    if cache_mode == "off":
+        overrides["CACHES"] = DUMMY_CACHES
+    return override_settings(**overrides)
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def _get(client, path):
+    """Status and a short error for one request; exceptions count as a 500."""
+    try:
+        response = client.get(path)
+    except Exception as error:  # noqa: BLE001 - a broken page is a result, not a crash
+        return 500, f"{type(error).__name__}: {error}"[:200]
+    return response.status_code, ""
+
+
+def measure_page(client, key, label, path, options):
+    result = PageResult(page=key, label=label, path=path)
+    result.status, result.error = _get(client, path)
+    if result.status != 200:
+        return result
+    for _ in range(options.warmup):
+        client.get(path)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(path)
+    result.queries = len(queries)
+
+    timings = []
+    deadline = time.perf_counter() + options.time_cap
+    for _ in range(options.requests):
+        started = time.perf_counter()
+        client.get(path)
+        finished = time.perf_counter()
+        timings.append(finished - started)
+        if finished > deadline:
+            break
+    result.requests = len(timings)
+    result.median_ms = statistics.median(timings) * 1000
+    result.p95_ms = percentile(timings, 0.95) * 1000
+    return result
+
+
+def measure_in_process(targets, options, cache_mode, static_root, log):
+    results = []
+    with in_process_settings(cache_mode, static_root):
+        client = Client(raise_request_exception=True)
+        for key, label in PAGES:
+            log(f"  {label} ({targets[key]}) …")
+            results.append(measure_page(client, key, label, targets[key], options))
+    bare = results[0]
+    for result in results:
+        if result.median_ms is not None and bare.median_ms:
+            result.median_ratio = result.median_ms / bare.median_ms
+            result.p95_ratio = result.p95_ms / bare.p95_ms
+    return results
+
+
+# Under gunicorn --------------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url():
+    """DATABASE_URL for a child process: the environment's, or the SQLite file in use."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        raise BenchError("Set DATABASE_URL so that gunicorn uses the benchmark's database.")
+    return f"sqlite:///{database['NAME']}"
+
+
+def production_env(static_root):
+    """The environment of a production process: debug off, a throwaway secret, plain HTTP."""
+    env = {name: value for name, value in os.environ.items() if name != "DJANGO_DEBUG"}
+    env.update(
+        DJANGO_SETTINGS_MODULE=BENCH_SETTINGS_MODULE,
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_STATIC_ROOT=str(static_root),
+        DATABASE_URL=database_url(),
+    )
+    return env
+
+
+def http_get(port, path, timeout=10):
+    """One GET on a new connection, closed after the response; return the status."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Connection": "close"})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def wait_until_healthy(port, process, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"gunicorn exited with status {process.returncode}.")
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            if http_get(port, "/healthz", timeout=2) == 200:
+                return
+        time.sleep(0.2)
+    raise BenchError(f"gunicorn did not answer /healthz within {timeout:.0f} s.")
+
+
+@contextlib.contextmanager
+def gunicorn_server(static_root, log_path, workers=2):
+    """Run gunicorn on a free port of 127.0.0.1 for the ``with`` block; yield the port."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "gunicorn", "hubguide.wsgi:application",
+        "--workers", str(workers), "--worker-class", "sync",
+        "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+    ]  # fmt: skip
+    with open(log_path, "ab") as log_file:
+        process = subprocess.Popen(
+            command,
+            cwd=settings.BASE_DIR,
+            env=production_env(static_root),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_healthy(port, process)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def python_load(port, path, total, concurrency, time_cap):
+    """``total`` GETs from ``concurrency`` threads, a new connection each, stopping at
+    ``time_cap`` seconds; return (completed, seconds, statuses)."""
+    tickets = itertools.count()
+    statuses = Counter()
+    lock = threading.Lock()
+    deadline = time.perf_counter() + time_cap
+
+    def worker():
+        while next(tickets) < total and time.perf_counter() < deadline:
+            try:
+                status = http_get(port, path)
+            except (OSError, http.client.HTTPException) as error:
+                status = type(error).__name__
+            with lock:
+                statuses[status] += 1
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(time_cap + 15)
+    seconds = time.perf_counter() - started
+    return sum(statuses.values()), seconds, dict(statuses)
+
+
+def wrk_load(port, path, concurrency, seconds):
+    """Run wrk for ``seconds``; return (completed, seconds, statuses)."""
+    command = [
+        "wrk", "--threads", str(min(2, concurrency)), "--connections", str(concurrency),
+        "--duration", f"{max(1, round(seconds))}s", "--header", "Connection: close",
+        f"http://127.0.0.1:{port}{path}",
+    ]  # fmt: skip
+    output = subprocess.run(
+        command, capture_output=True, text=True, timeout=seconds + 30, check=True
+    ).stdout
+    summary = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)\b", output)
+    if summary is None:
+        raise BenchError(f"Could not read wrk's output:\n{output}")
+    completed = int(summary.group(1))
+    duration = float(summary.group(2)) * {"ms": 0.001, "s": 1, "m": 60}[summary.group(3)]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = int(bad.group(1)) if bad else 0
+    return completed, duration, {200: completed - errors, "non-2xx/3xx": errors}
+
+
+def choose_load_generator(preference):
+    if preference == "wrk" and not shutil.which("wrk"):
+        raise BenchError("--load-generator wrk: wrk is not installed.")
+    if preference == "auto":
+        return "wrk" if shutil.which("wrk") else "python"
+    return preference
+
+
+def collect_static(static_root):
+    env = production_env(static_root)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+
+
+def measure_served(targets, options, static_root, workdir, log):
+    tool = choose_load_generator(options.load_generator)
+    log_path = Path(workdir) / "gunicorn.log"
+    results = []
+    with gunicorn_server(static_root, log_path) as port:
+        for key in SERVED_PAGES:
+            label = dict(PAGES)[key]
+            path = targets[key]
+            result = ServedResult(page=key, label=label, path=path)
+            results.append(result)
+            try:
+                warm = [http_get(port, path) for _ in range(10)]
+            except (OSError, http.client.HTTPException) as error:
+                result.error = f"{type(error).__name__}: {error}"
+                continue
+            if warm[-1] != 200:
+                result.statuses = dict(Counter(warm))
+                result.error = f"answers {warm[-1]}"
+                continue
+            log(f"  {label} ({path}) with {tool} …")
+            if tool == "wrk":
+                completed, seconds, statuses = wrk_load(
+                    port, path, options.concurrency, options.gunicorn_seconds
+                )
+            else:
+                completed, seconds, statuses = python_load(
+                    port, path, options.gunicorn_requests, options.concurrency,
+                    options.gunicorn_seconds,
+                )  # fmt: skip
+            ok = statuses.get(200, 0)
+            result.requests, result.seconds, result.statuses = completed, seconds, statuses
+            result.rps = ok / seconds if seconds else None
+            if ok != completed:
+                result.error = f"{completed - ok} of {completed} requests failed"
+    bare = results[0].rps
+    for result in results:
+        if result.rps and bare:
+            result.ratio = result.rps / bare
+    return {
+        "tool": tool,
+        "workers": 2,
+        "worker_class": "sync",
+        "concurrency": options.concurrency,
+        "keep_alive": False,
+        "pages": [asdict(result) for result in results],
+    }, results
+
+
+# The whole run ---------------------------------------------------------------------
+
+
+def describe_database():
+    return {"vendor": connection.vendor, "name": str(settings.DATABASES["default"]["NAME"])}
+
+
+def run(options, log, report):
+    """Run every size; ``log`` gets progress lines, ``report`` each finished table.
+    Return the results as a dict for JSON."""
+    results = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "database": describe_database(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_at_start": load_average(),
+            "platform": platform.platform(),
+        },
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "options": asdict(options),
+        "runs": [],
+    }
+    with override_settings(DEBUG=False):
+        results["content"] = prepare_database(log)
+        if options.fresh:
+            removed = generator.clear_generated()
+            log(f"--fresh: removed {removed['companies']:,} generated companies.")
+    workdir = tempfile.mkdtemp(prefix="hubguide-bench-")
+    static_root = Path(workdir) / "static"
+    targets = None
+    try:
+        if options.gunicorn:
+            log("Collecting static files for gunicorn …")
+            collect_static(static_root)
+        for size in options.sizes:
+            with override_settings(DEBUG=False):
+                data = top_up(size, options.seed, log)
+            targets = targets or pick_targets(options.query)
+            run_result = {"size": size, **data, "targets": targets, "in_process": {}}
+            for mode in options.cache_modes:
+                log(f"In-process, {data['companies']:,} companies, cache {mode}:")
+                pages = measure_in_process(targets, options, mode, static_root, log)
+                run_result["in_process"][f"cache_{mode}"] = [asdict(page) for page in pages]
+                run_result["in_process"][f"cache_{mode}_load_average"] = load_average()
+                report(format_in_process(data["companies"], mode, pages, options))
+            if options.gunicorn:
+                log(f"Under gunicorn, {data['companies']:,} companies:")
+                served, pages = measure_served(targets, options, static_root, workdir, log)
+                run_result["gunicorn"] = served
+                served["load_average"] = load_average()
+                report(format_served(data["companies"], served, pages))
+            results["runs"].append(run_result)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    return results
+
+
+# Tables ----------------------------------------------------------------------------
+
+
+def _number(value, digits=1, suffix=""):
+    return "—" if value is None else f"{value:,.{digits}f}{suffix}"
+
+
+def load_average():
+    return round(os.getloadavg()[0], 2)
+
+
+def busy_note():
+    """A warning when other work competes for the CPUs: times are then inflated."""
+    load, cpus = load_average(), os.cpu_count() or 1
+    if load <= cpus * 0.75:
+        return []
+    return [f"  note: the machine is busy (load {load} on {cpus} CPUs); times are inflated."]
+
+
+def format_in_process(companies, mode, pages, options):
+    cache = "cache off (DummyCache)" if mode == "off" else "configured cache"
+    title = (
+        f"{companies:,} companies · {connection.vendor} · in-process test client, DEBUG off, "
+        f"{cache} · {options.requests} requests per page after {options.warmup} warm-up"
+    )
+    header = (
+        f"{'page':<20} {'status':>6} {'queries':>7} {'median ms':>10} {'p95 ms':>8} "
+        f"{'× bare':>7} {'p95 × bare':>10}  path"
+    )
+    lines = [title, header, "-" * len(header)]
+    notes = []
+    for page in pages:
+        lines.append(
+            f"{page.label:<20} {page.status!s:>6} {_number(page.queries, 0):>7} "
+            f"{_number(page.median_ms, 2):>10} {_number(page.p95_ms, 2):>8} "
+            f"{_number(page.median_ratio):>7} {_number(page.p95_ratio):>10}  {page.path}"
+        )
+        if page.error:
+            notes.append(f"  {page.label}: {page.error}")
+        elif page.requests and page.requests < options.requests:
+            notes.append(f"  {page.label}: stopped after {page.requests} requests (time cap)")
+    return "\n".join(lines + notes + busy_note()) + "\n"
+
+
+def format_served(companies, served, pages):
+    title = (
+        f"{companies:,} companies · {connection.vendor} · gunicorn, 2 sync workers, "
+        f"production settings · {served['tool']}, {served['concurrency']} concurrent, "
+        f"new connection per request"
+    )
+    header = f"{'page':<20} {'req/s':>8} {'× bare':>7} {'requests':>9}  path"
+    lines = [title, header, "-" * len(header)]
+    notes = []
+    for page in pages:
+        lines.append(
+            f"{page.label:<20} {_number(page.rps, 0):>8} {_number(page.ratio, 2):>7} "
+            f"{page.requests:>9,}  {page.path}"
+        )
+        if page.error:
+            notes.append(f"  {page.label}: {page.error}")
+    return "\n".join(lines + notes + busy_note()) + "\n"
