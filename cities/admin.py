@@ -38,10 +38,10 @@ class FigureInline(CompactTabularInline):
         "kind",
         "source",
         "is_key",
-        "position",
     )
     autocomplete_fields = ("source",)
-    autocomplete_widths = {"source": "16em"}
+    autocomplete_widths = {"source": "11em"}
+    formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"size": 18})}}
 
 
 class ZoneInline(admin.StackedInline):

@@ -4,6 +4,8 @@ Lists run a fixed number of queries however many companies match: sectors and
 presences come through ``Prefetch`` objects that already hide unpublished hubs.
 """
 
+from urllib.parse import urlencode
+
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, View
@@ -11,7 +13,7 @@ from django_filters.views import FilterView
 
 from cities.views import PublishedMixin, hide_invisible_zones, visible_cities
 from companies import exports
-from companies.filters import SORT_CHOICES, CompanyFilter
+from companies.filters import SORT_CHOICES, CompanyFilter, default_sort
 from companies.models import Company, Presence, Sector
 
 PRESENCE_KIND_ORDER = {kind: position for position, kind in enumerate(Presence.Kind.values)}
@@ -61,6 +63,18 @@ def resolve_page_number(requested, num_pages):
             "There is no page %(requested)s of these results; here is page %(last)s, the last."
         ) % {"requested": number, "last": num_pages}
     return number, ""
+
+
+def canonical_query(filterset, page_number):
+    """The query string that names this result: valid filters only, defaults left out."""
+    params = {
+        name: getattr(value, "slug", value)
+        for name, value in filterset.applied.items()
+        if not (name == "sort" and value == default_sort(filterset.query))
+    }
+    if page_number > 1:
+        params["page"] = page_number
+    return urlencode(params)
 
 
 class CompanyFilterMixin:
@@ -117,13 +131,22 @@ class DirectoryView(CompanyFilterMixin, FilterView):
             context["page_range"] = context["paginator"].get_elided_page_range(
                 context["page_obj"].number, on_each_side=2, on_ends=1
             )
+        query_string = canonical_query(filterset, context["page_obj"].number)
         context.update(
+            canonical_url=self.request.build_absolute_uri(
+                self.request.path + (f"?{query_string}" if query_string else "")
+            ),
             companies=companies,
             result_count=context["paginator"].count,
             active_filters=filterset.active_filters(),
             query=filterset.query,
             page_notice=self.page_notice,
             has_errors=bool(filterset.form.errors),
+            invalid_filters=[
+                {"field": filterset.form[name], "remove": {name: None, "page": None}}
+                for name in filterset.form.errors
+                if name in filterset.form.fields
+            ],
             sort_links=[
                 {"value": value, "label": label, "current": value == filterset.sort_order}
                 for value, label in SORT_CHOICES

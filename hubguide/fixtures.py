@@ -236,10 +236,10 @@ def _explain_deserialization(record, exc):
                 try:
                     target._default_manager.get_by_natural_key(*key)
                 except ObjectDoesNotExist:
+                    slug = f'"{key[0]}"' if len(key) == 1 else repr(key)
                     return (
-                        f"{name}: there is no {target._meta.verbose_name} with the slug "
-                        f"{key[0] if len(key) == 1 else key!r} (it must come in this file "
-                        "before, or in a file that loads earlier)."
+                        f"{name}: there is no {target._meta.verbose_name} with the slug {slug} "
+                        "(it must come earlier in this file, or in a file that loads earlier)."
                     )
     except (DatabaseError, TypeError):
         pass

@@ -140,6 +140,9 @@ def browser_content(django_db_setup, django_db_blocker):
         yield
         for alias in connections:
             call_command("flush", database=alias, interactive=False, verbosity=0)
+        # Opened while Playwright's event loop ran, so pytest-django's teardown does not
+        # see these connections, and PostgreSQL would refuse to drop the test database.
+        connections.close_all()
 
 
 @pytest.fixture

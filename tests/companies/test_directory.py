@@ -433,6 +433,18 @@ def test_the_form_shows_what_was_asked_for(client, hubs):
     assert 'name="founded_min" value="2000"' in page
 
 
+def test_the_canonical_address_keeps_valid_filters_and_drops_defaults_and_junk(client, many):
+    response = get(client, "sector=drones&city=shenzhen&founded_min=x&sort=name&page=2&utm=1")
+    assert '<link rel="canonical" href="http://testserver/companies/?city=shenzhen' in html(
+        response
+    )
+    assert parse_qs(urlsplit(response.context["canonical_url"]).query) == {
+        "city": ["shenzhen"],
+        "sector": ["drones"],
+        "page": ["2"],
+    }
+
+
 def test_the_same_address_gives_the_same_result(client, many):
     query = "city=shenzhen&sector=drones&sort=-name&page=2"
     assert names(get(client, query)) == names(get(client, query))
@@ -463,6 +475,8 @@ def test_a_malformed_year_is_reported_and_the_other_filters_still_apply(client, 
     assert "Enter a year as four digits" in page
     assert 'aria-describedby="id_founded_min_error"' in page
     assert "Some of the filters could not be applied" in page
+    (ignore,) = links(response, text="Ignore it")
+    assert parse_qs(urlsplit(ignore).query) == {"city": ["shenzhen"]}
 
 
 def test_an_unknown_hub_is_reported_and_the_other_filters_still_apply(client, hubs):

@@ -240,7 +240,8 @@ class Session:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
         if fields is not None:
-            body = urlencode(fields, doseq=True)
+            pairs = fields.items() if isinstance(fields, dict) else fields
+            body = urlencode([(name, value) for name, value in pairs])
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
@@ -374,6 +375,7 @@ def test_an_edit_through_server_a_is_visible_through_server_b(deployment):
     fields = FormFields.of(form_page, "city_form")
     assert any(name == "summary" for name, _ in fields), "no summary field in the change form"
     fields = [[name, new_summary if name == "summary" else value] for name, value in fields]
+    fields.append(["_save", "Save"])  # the button an editor clicks, which a browser sends
     status, headers, page = editor.request("POST", change_path, fields)
     assert status == 302, f"the change form answered {status}:\n{page[:3000]}"
 

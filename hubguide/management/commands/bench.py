@@ -58,7 +58,8 @@ class Command(BaseCommand):
             "--time-cap",
             type=float,
             default=60.0,
-            help="Seconds after which a page's timed requests stop (default %(default)s).",
+            help="Seconds per page, warm-up included, after which its requests stop (at "
+            "least 5 are timed; default %(default)s).",
         )
         parser.add_argument(
             "--cache",
