@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cities.formatting import format_figure
+from hubguide.images import validate_image_file
 from hubguide.publishing import (
     EARLIEST_YEAR,
     LATEST_YEAR,
@@ -131,7 +132,17 @@ class City(Publishable):
         blank=True,
         validators=[MinValueValidator(Decimal(-180)), MaxValueValidator(Decimal(180))],
     )
-    hero_image = models.ImageField(_("hero image"), upload_to="cities/", blank=True)
+    hero_image = models.ImageField(
+        _("hero image"),
+        upload_to="cities/",
+        blank=True,
+        width_field="hero_width",
+        height_field="hero_height",
+        validators=[validate_image_file],
+        help_text=_("JPEG, PNG or WebP; at most 10 MB and 40 megapixels."),
+    )
+    hero_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     hero_alt = models.CharField(
         _("hero image alt text"),
         max_length=250,

@@ -432,7 +432,7 @@ PRESENCE_FIELDS = [
 
 
 class _RowWriter:
-    """Inserts plain tuples with one ``executemany``; every field not named gets its
+    """Inserts plain tuples, many rows per ``INSERT``; every field not named gets its
     default (or now, for ``auto_now`` fields).
 
     For the high-volume child rows (presences, sector links): bulk_create's per-value
@@ -454,14 +454,22 @@ class _RowWriter:
             )
             for f in rest
         )  # fmt: skip
-        columns = ", ".join(quote(f.column) for f in [*given, *rest])
-        placeholders = ", ".join(["%s"] * (len(given) + len(rest)))
-        self.sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+        width = len(given) + len(rest)
+        max_params = self.connection.features.max_query_params or 30_000
+        self.rows_per_insert = max(1, min(1000, max_params // width))
+        self.head = (
+            f"INSERT INTO {quote(model._meta.db_table)} "
+            f"({', '.join(quote(f.column) for f in [*given, *rest])}) VALUES "
+        )
+        self.row_sql = f"({', '.join(['%s'] * width)})"
 
     def write(self, rows):
-        if rows:
-            with self.connection.cursor() as cursor:
-                cursor.executemany(self.sql, [(*row, *self.defaults) for row in rows])
+        step = self.rows_per_insert
+        with self.connection.cursor() as cursor:
+            for start in range(0, len(rows), step):
+                chunk = rows[start : start + step]
+                params = [value for row in chunk for value in (*row, *self.defaults)]
+                cursor.execute(self.head + ", ".join([self.row_sql] * len(chunk)), params)
         return len(rows)
 
 

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from cities.formatting import format_figure
 from cities.models import City, Source, Zone
+from hubguide.images import validate_image_file
 from hubguide.publishing import (
     EARLIEST_YEAR,
     LATEST_YEAR,
@@ -83,7 +84,17 @@ class Company(Publishable):
         Sector, verbose_name=_("sectors"), blank=True, related_name="companies"
     )
     website = models.URLField(_("website"), max_length=300, blank=True)
-    logo = models.ImageField(_("logo"), upload_to="companies/", blank=True)
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="companies/",
+        blank=True,
+        width_field="logo_width",
+        height_field="logo_height",
+        validators=[validate_image_file],
+        help_text=_("JPEG, PNG or WebP; at most 10 MB and 40 megapixels. No SVG."),
+    )
+    logo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    logo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     logo_alt = models.CharField(_("logo alt text"), max_length=200, blank=True)
     summary = models.TextField(_("summary"))
     body = models.TextField(_("body"), blank=True, help_text=_("Markdown."))

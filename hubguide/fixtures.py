@@ -21,6 +21,8 @@ from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
 from django.db.models import FileField
 
+from hubguide.images import validate_image_file
+
 LOAD_REASON = "Loaded by rebuild_db"
 DELETE_REASON = "Deleted by rebuild_db"
 
@@ -177,9 +179,11 @@ def _load_file(path, media_dir, storage, result):
         obj = deserialized.object
         if obj.pk is not None:
             raise FixtureError(f"{where}: an earlier record already has this slug.")
-        _check_files(obj, media_dir, storage, where)
+        file_fields = _check_files(obj, media_dir, storage, where)
         try:
-            obj.full_clean()
+            # File fields are checked above, against the shipped file: cleaning them
+            # here would read them from storage, where they may not be yet.
+            obj.full_clean(exclude=file_fields)
             obj._change_reason = LOAD_REASON
             obj.save()
             for field_name, values in deserialized.m2m_data.items():
@@ -247,15 +251,27 @@ def _explain_deserialization(record, exc):
 
 
 def _check_files(obj, media_dir, storage, where):
-    for model_field in obj._meta.concrete_fields:
-        if not isinstance(model_field, FileField):
-            continue
+    """Validate each file a record names; return the names of its file fields."""
+    file_fields = [f for f in obj._meta.concrete_fields if isinstance(f, FileField)]
+    for model_field in file_fields:
         name = getattr(obj, model_field.attname).name
-        if name and not (media_dir / name).is_file() and not storage.exists(name):
+        if not name:
+            continue
+        shipped = media_dir / name
+        if shipped.is_file():
+            try:
+                with shipped.open("rb") as handle:
+                    validate_image_file(File(handle, name=name))
+            except ValidationError as error:
+                raise FixtureError(
+                    f"{where}: {model_field.name}: {_display(shipped)}: {' '.join(error.messages)}"
+                ) from error
+        elif not storage.exists(name):
             raise FixtureError(
                 f"{where}: {model_field.name}: {name} is neither in {_display(media_dir)}/ "
                 "nor in the media storage."
             )
+    return [f.name for f in file_fields]
 
 
 def _validation_message(exc):

@@ -1,7 +1,9 @@
 """Browser tests: Playwright drives Debian's Chromium against pytest-django's live server.
 
-Every test gets the real content (the fixtures, loaded as ``rebuild_db`` loads them) and
-60 extra software companies in Beijing, so the directory has pages to turn.
+The tests share one copy of the real content (the fixtures, loaded as ``rebuild_db``
+loads them) and 60 extra software companies in Beijing, so the directory has pages to
+turn. They only read it: a browser test must not ask for ``db`` or mark itself
+``django_db``, which would flush the shared content.
 """
 
 import os
@@ -27,7 +29,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
-# The extra companies: enough for three pages of the directory in one city and sector.
+# The extra companies: three full pages of the directory in one city and sector.
 EXTRA_CITY = "beijing"
 EXTRA_SECTOR = "software"
 EXTRA_COMPANIES = 60
@@ -48,32 +50,16 @@ PAGE_TYPES = {
     "policy": PageType("/policies/made-in-china-2025/"),
     "directory": PageType(f"/companies/?city={EXTRA_CITY}"),
     "directory without results": PageType("/companies/?q=no+such+company+anywhere"),
+    "directory with a form error": PageType(f"/companies/?city={EXTRA_CITY}&founded_min=x"),
     "company": PageType("/companies/microsoft/"),
     "not found": PageType("/cities/atlantis/", 404),
 }
 
 
 def pytest_generate_tests(metafunc):
-    """A test taking ``page_type`` runs once for each type of page in ``PAGE_TYPES``.
-
-    A module's ``KNOWN_FAILURES`` (page type name → reason) marks those runs as strict xfails.
-    """
-    if "page_type" not in metafunc.fixturenames:
-        return
-    known_failures = getattr(metafunc.module, "KNOWN_FAILURES", {})
-    metafunc.parametrize(
-        "page_type",
-        [
-            pytest.param(
-                page_type,
-                id=name,
-                marks=[pytest.mark.xfail(strict=True, reason=known_failures[name])]
-                if name in known_failures
-                else [],
-            )
-            for name, page_type in PAGE_TYPES.items()
-        ],
-    )
+    """A test taking ``page_type`` runs once for each type of page in ``PAGE_TYPES``."""
+    if "page_type" in metafunc.fixturenames:
+        metafunc.parametrize("page_type", PAGE_TYPES.values(), ids=PAGE_TYPES.keys())
 
 
 def pytest_collection_modifyitems(items):
@@ -140,8 +126,10 @@ def browser_content(django_db_setup, django_db_blocker):
         yield
         for alias in connections:
             call_command("flush", database=alias, interactive=False, verbosity=0)
-        # Opened while Playwright's event loop ran, so pytest-django's teardown does not
-        # see these connections, and PostgreSQL would refuse to drop the test database.
+        # Django keeps connections per thread and per context, and Playwright's sync API
+        # runs the tests in a context of its own: pytest-django closes only its own
+        # connection before dropping the test database, which PostgreSQL refuses while
+        # this one is open.
         connections.close_all()
 
 

@@ -22,7 +22,9 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+import psycopg
 import pytest
+import redis
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -69,8 +71,6 @@ def manage(env, *args):
 
 
 def recreate_database():
-    import psycopg
-
     admin_url = url_with_database(DATABASE_URL, "postgres")
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)')
@@ -78,15 +78,11 @@ def recreate_database():
 
 
 def drop_database():
-    import psycopg
-
     with psycopg.connect(url_with_database(DATABASE_URL, "postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)')
 
 
 def query_one(sql, params=()):
-    import psycopg
-
     with psycopg.connect(url_with_database(DATABASE_URL, DATABASE_NAME)) as conn:
         return conn.execute(sql, params).fetchone()
 
@@ -94,8 +90,6 @@ def query_one(sql, params=()):
 def forget_cached_pages():
     """Drop the site's keys (and only those) from the shared Redis database, so that
     nothing cached by an earlier run, against an earlier database, is served."""
-    import redis
-
     client = redis.Redis.from_url(REDIS_URL)
     try:
         for key in client.scan_iter(match="hubguide:*", count=1000):
