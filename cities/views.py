@@ -5,7 +5,8 @@ come through ``Prefetch`` objects whose querysets already hide what a visitor ma
 see, so templates never filter and never query.
 """
 
-from django.db.models import F, Prefetch
+from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
 from django.views.generic import DetailView, ListView
 
 from cities.models import City, Figure, Policy, Zone
@@ -56,6 +57,48 @@ def group_by_choice(rows, attribute, choices):
     return [(labels.get(value, value), items) for value, items in groups.items() if items]
 
 
+PRESENCES_SHOWN_PER_KIND = 12
+
+
+def presence_summary(presences, user):
+    """A bounded view of many presences: the most notable few of each kind, and counts.
+
+    Two queries whatever the number of presences: one aggregate for the counts, one
+    ranked query for the rows shown. Notable means cited by a source, then the largest
+    head count and investment, then the company's name.
+    """
+    presences = presences.order_by()
+    totals = presences.aggregate(
+        companies=Count("company", distinct=True),
+        **{kind: Count("pk", filter=Q(kind=kind)) for kind in Presence.Kind.values},
+    )
+    notable = Window(
+        RowNumber(),
+        partition_by=[F("kind")],
+        order_by=[
+            F("source").asc(nulls_last=True),
+            F("headcount").desc(nulls_last=True),
+            F("investment").desc(nulls_last=True),
+            F("company__name").asc(),
+        ],
+    )
+    shown = hide_invisible_zones(
+        presences.annotate(notable=notable)
+        .filter(notable__lte=PRESENCES_SHOWN_PER_KIND)
+        .order_by("notable"),
+        user,
+    )
+    by_kind = {}
+    for presence in shown:
+        by_kind.setdefault(presence.kind, []).append(presence)
+    groups = [
+        {"kind": kind, "label": label, "presences": by_kind[kind], "total": totals[kind]}
+        for kind, label in Presence.Kind.choices
+        if kind in by_kind
+    ]
+    return groups, totals["companies"]
+
+
 def hide_invisible_zones(presences, user):
     """Set ``presence.shown_zone``: its zone, unless that zone is a draft the user may not see."""
     staff = is_staff(user)
@@ -99,10 +142,6 @@ class CityDetailView(PublishedMixin, DetailView):
                 ),
                 Prefetch("zones", queryset=Zone.objects.visible_to(user).order_by("name")),
                 Prefetch(
-                    "presences",
-                    queryset=visible_presences(user).order_by("company__name", "kind"),
-                ),
-                Prefetch(
                     "policies",
                     queryset=Policy.objects.visible_to(user).order_by(
                         F("launched").asc(nulls_last=True), "name"
@@ -114,9 +153,10 @@ class CityDetailView(PublishedMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        presences = hide_invisible_zones(self.object.presences.all(), self.request.user)
-        context["presence_groups"] = group_by_choice(presences, "kind", Presence.Kind)
-        context["company_count"] = len({presence.company_id for presence in presences})
+        user = self.request.user
+        context["presence_groups"], context["company_count"] = presence_summary(
+            visible_presences(user).filter(city=self.object), user
+        )
         return context
 
 
@@ -135,16 +175,15 @@ class ZoneDetailView(PublishedMixin, DetailView):
                     F("launched").asc(nulls_last=True), "name"
                 ),
             ),
-            Prefetch(
-                "presences",
-                queryset=visible_presences(user).order_by("company__name", "kind"),
-            ),
             "sources",
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["presences"] = self.object.presences.all()
+        user = self.request.user
+        context["presence_groups"], context["company_count"] = presence_summary(
+            visible_presences(user).filter(zone=self.object), user
+        )
         return context
 
 

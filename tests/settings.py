@@ -7,6 +7,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-deploy
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="hubguide-test-media-"))
+os.environ.setdefault("DJANGO_STATIC_ROOT", tempfile.mkdtemp(prefix="hubguide-test-static-"))
 
 from hubguide.settings import *  # noqa: E402, F403
 from hubguide.settings import STORAGES  # noqa: E402

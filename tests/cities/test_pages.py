@@ -10,6 +10,7 @@ from django.test import Client
 from PIL import Image
 
 from cities.models import Figure, Policy, Zone
+from cities.views import PRESENCES_SHOWN_PER_KIND
 from companies.models import Presence
 from hubguide.markdown import render_markdown
 from hubguide.publishing import Status
@@ -129,7 +130,9 @@ def test_city_profile_shows_hero_image_with_size_alt_credit_and_licence(client):
 
 
 def test_city_profile_survives_a_hero_image_missing_from_storage(client):
-    city = make_city(hero_alt="Gone", hero_image="cities/missing.png")
+    city = make_city(
+        hero_alt="Gone", hero_image="cities/missing.png", hero_width=1600, hero_height=900
+    )
 
     response = client.get(city.get_absolute_url())
 
@@ -182,9 +185,9 @@ def test_city_profile_groups_companies_by_kind_of_presence_with_their_details(cl
 
     companies = section(html_of(client.get(city.get_absolute_url())), "companies-title")
 
-    headings = re.findall(r'<h3 id="presence-kind-\d+">([^<]+)', companies)
+    headings = re.findall(r'<h3 id="presence-kind-[a-z_]+">([^<]+)', companies)
     assert [h.strip() for h in headings] == ["Headquarters", "Research lab", "Innovation centre"]
-    hq, lab, centre = re.split(r'<h3 id="presence-kind-\d+">', companies)[1:]
+    hq, lab, centre = re.split(r'<h3 id="presence-kind-[a-z_]+">', companies)[1:]
     assert "Baidu" in hq and "Microsoft" not in hq
     assert f'href="{microsoft.get_absolute_url()}"' in lab
     assert "US$280 million invested" in lab
@@ -514,20 +517,24 @@ def test_city_profile_runs_a_fixed_number_of_queries(client, django_assert_num_q
     city = city_with_related(n)
 
     # city, figures+sources, zones, presences+companies+zones, policies, city sources
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.get(city.get_absolute_url()).status_code == 200
 
 
-def test_city_profile_with_200_companies_present_runs_the_same_queries(
+def test_city_profile_with_200_companies_present_runs_the_same_queries_and_stays_short(
     client, django_assert_num_queries
 ):
     city = make_city()
     for _ in range(210):
         make_presence(company=make_company(), city=city, kind=Presence.Kind.OFFICE)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(city.get_absolute_url())
-    assert html_of(response).count('class="presence"') == 210
+    html = html_of(response)
+    assert html.count('class="presence"') == PRESENCES_SHOWN_PER_KIND
+    assert "210 companies in the guide have a presence" in html
+    assert f"All 210 office presences in {city.name}" in html
+    assert f"?city={city.slug}&amp;presence=office" in html
 
 
 @pytest.mark.parametrize("n", [3, 30])
@@ -548,7 +555,7 @@ def test_zone_page_runs_a_fixed_number_of_queries(client, django_assert_num_quer
         make_presence(company=make_company(), zone=zone)
 
     # zone+city, policies, presences+companies+zones, sources
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert client.get(zone.get_absolute_url()).status_code == 200
 
 
@@ -572,3 +579,15 @@ def test_policy_page_runs_a_fixed_number_of_queries(client, django_assert_num_qu
     # policy, cities, zones+cities, sources
     with django_assert_num_queries(4):
         assert client.get(policy.get_absolute_url()).status_code == 200
+
+
+def test_city_profile_shows_cited_presences_first_when_there_are_many(client):
+    city = make_city()
+    for _ in range(PRESENCES_SHOWN_PER_KIND + 5):
+        make_presence(company=make_company(name="Aardvark Widgets"), city=city)
+    make_presence(company=make_company(name="Zeta Labs"), city=city, source=make_source())
+
+    html = html_of(client.get(city.get_absolute_url()))
+
+    assert "Zeta Labs" in html
+    assert html.count('class="presence"') == PRESENCES_SHOWN_PER_KIND
