@@ -1,15 +1,27 @@
-"""What every admin page of the guide shares: history with revert, publishing actions,
-slugs that fill themselves in, and the site's name."""
+"""What every admin page of the guide shares: history with readable changes and revert,
+publishing actions, a preview of Markdown bodies, slugs that fill themselves in, and the
+site's name."""
+
+import datetime
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
-from django.contrib.admin.utils import model_ngettext
+from django.contrib.admin.utils import flatten, model_ngettext
 from django.db import models
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
+from simple_history.template_utils import HistoricalRecordContextHelper
+from simple_history.utils import get_m2m_reverse_field_name
 
+from hubguide.markdown import render_markdown
 from hubguide.publishing import Status
 
 admin.site.site_header = _("hubguide editors")
@@ -17,14 +29,83 @@ admin.site.site_title = _("hubguide admin")
 admin.site.index_title = _("What the guide says")
 
 SLUG_MAX_LENGTH = 100
+# Longer bodies are not previewed: a preview is for reading, not for stress-testing Markdown.
+MAX_PREVIEW_CHARS = 200_000
+
+
+class ReadableChanges(HistoricalRecordContextHelper):
+    """The changes of a history entry as an editor reads them: choices by their labels,
+    yes/no for tick boxes, a dash for nothing, related rows by name."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if field.many_to_many:
+            names = super().prepare_delta_change_value(change, value)
+            return ", ".join(str(name) for name in names) or "–"
+        if value is None or value == "":
+            return "–"
+        if isinstance(field, models.BooleanField):
+            return _("yes") if value else _("no")
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(value, datetime.datetime):
+            return formats.localize(timezone.localtime(value))
+        return value
+
+
+def historical_m2m_initial(record):
+    """``{field name: [pk, …]}``: the many-to-many rows ``record`` saved with its version."""
+    return {
+        field.name: list(
+            getattr(record, field.name).values_list(get_m2m_reverse_field_name(field), flat=True)
+        )
+        for field in getattr(record, "_history_m2m_fields", ())
+    }
 
 
 class GuideAdmin(SimpleHistoryAdmin):
-    """History with revert, and the list settings every model of the guide shares."""
+    """History with readable changes and revert, and the list settings every model of the
+    guide shares."""
 
     list_per_page = 50
     list_max_show_all = 500
     empty_value_display = "–"
+    # Our history list: the date opens the version, whose page has the Revert button, and
+    # no inline style for the Content-Security-Policy to refuse. The version's page says
+    # what a revert restores.
+    object_history_list_template = "admin/simple_history/object_history_list.html"
+    object_history_form_template = "admin/simple_history/object_history_form.html"
+
+    def render_history_view(self, request, template, context, **kwargs):
+        # The revert page says which version it shows; templates cannot read “_history”.
+        version = getattr(context.get("original"), SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
+        return super().render_history_view(
+            request, template, {**context, "version": version}, **kwargs
+        )
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableChanges(self.model, historical_record)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        record = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
+        if record is None:
+            return form
+        # simple_history's revert page fills many-to-many fields from the object as it is
+        # now, so “Revert” would keep today's cities or sources: start from the version's.
+        initial_m2m = {
+            name: pks
+            for name, pks in historical_m2m_initial(record).items()
+            if name in form.base_fields
+        }
+        if not initial_m2m:
+            return form
+
+        def __init__(self, *args, **kwargs):
+            kwargs["initial"] = {**initial_m2m, **(kwargs.get("initial") or {})}
+            form.__init__(self, *args, **kwargs)
+
+        return type(form.__name__, (form,), {"__init__": __init__})
 
     def get_history_queryset(self, request, history_manager, pk_name, object_id):
         # simple_history 3.13 calls select_related() with no fields for a model without
@@ -40,7 +121,8 @@ class GuideAdmin(SimpleHistoryAdmin):
 
 
 class PublishableAdmin(GuideAdmin):
-    """For City, Zone, Policy and Company: publishing actions and a Publication fieldset."""
+    """For City, Zone, Policy and Company: publishing actions, a Publication fieldset and a
+    preview of the Markdown body."""
 
     readonly_fields = ("created_at", "updated_at")
     date_hierarchy = "updated_at"
@@ -58,9 +140,61 @@ class PublishableAdmin(GuideAdmin):
         },
     )
 
+    preview_fieldset_title = _("Body preview")
+    preview_description = _(
+        "The body as visitors will read it, after the Markdown is turned into HTML and "
+        "cleaned of anything unsafe. It shows the saved text, and follows your typing when "
+        "JavaScript is on."
+    )
+
+    class Media:
+        js = ("admin-extra/markdown-preview.js",)
+
     @admin.display(description=_("live"), boolean=True, ordering="status")
     def is_live(self, obj):
         return obj.is_published
+
+    @property
+    def has_markdown_body(self):
+        return any(field.name == "body" for field in self.model._meta.get_fields())
+
+    @admin.display(description=_("Body preview"))
+    def body_preview(self, obj):
+        html = render_markdown(obj.body if obj is not None else "")
+        return format_html(
+            '<div class="markdown-preview prose" data-markdown-preview data-source="body" '
+            'data-url="{}" data-empty="{}">{}</div>',
+            reverse("admin_markdown_preview"),
+            _("Nothing to preview yet."),
+            html or _("Nothing to preview yet."),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if self.has_markdown_body and "body_preview" not in readonly:
+            readonly += ("body_preview",)
+        return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if not self.has_markdown_body:
+            return fieldsets
+        preview = (
+            self.preview_fieldset_title,
+            {
+                "fields": ("body_preview",),
+                "classes": ("body-preview",),
+                "description": self.preview_description,
+            },
+        )
+        # Right after the fieldset holding the body, so the preview sits under it.
+        position = len(fieldsets)
+        for index, (_name, options) in enumerate(fieldsets):
+            if "body" in flatten(options.get("fields", ())):
+                position = index + 1
+                break
+        fieldsets.insert(position, preview)
+        return fieldsets
 
     def _set_status(self, request, queryset, status, reason):
         changed = 0
@@ -190,3 +324,20 @@ class CompactTabularInline(admin.TabularInline):
             widget = getattr(formfield.widget, "widget", formfield.widget)
             widget.attrs["data-width"] = width
         return formfield
+
+
+@require_POST
+def markdown_preview(request):
+    """The Markdown in ``text`` as the sanitised HTML a visitor would get.
+
+    For the live preview on the change pages; hubguide/urls.py wraps it in
+    ``admin.site.admin_view``, which lets in active staff only and checks the CSRF token.
+    """
+    text = request.POST.get("text", "")
+    if len(text) > MAX_PREVIEW_CHARS:
+        return HttpResponse(
+            _("Too long to preview: save the text to see it on the site."),
+            status=413,
+            content_type="text/plain; charset=utf-8",
+        )
+    return HttpResponse(render_markdown(text), content_type="text/html; charset=utf-8")

@@ -62,6 +62,8 @@ PAGES = [
 ]
 SERVED_PAGES = ["bare", "city", "company"]
 MIN_TIMED = 5
+# Longer than gunicorn's 30 s worker timeout: a request that fails, failed in the server.
+REQUEST_TIMEOUT = 35
 
 
 @dataclass
@@ -302,7 +304,7 @@ def production_env(static_root):
     return env
 
 
-def http_get(port, path, timeout=10):
+def http_get(port, path, timeout=REQUEST_TIMEOUT):
     """One GET on a new connection, closed after the response; return the status."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
@@ -364,7 +366,7 @@ def warm_up_served(port, path, requests=10, seconds=5.0):
     return statuses
 
 
-def raw_get(port, request, timeout=10):
+def raw_get(port, request, timeout=REQUEST_TIMEOUT):
     """Send a prepared request on a new connection, read to the end (the server closes
     it), return the status. Leaner than http.client, so the load generator leaves more
     of the machine to the server."""
@@ -376,6 +378,13 @@ def raw_get(port, request, timeout=10):
     if not first.startswith(b"HTTP/"):
         raise http.client.BadStatusLine(first[:50].decode("latin-1"))
     return int(first.split(b" ", 2)[1])
+
+
+def wait_until_idle(port, workers=2):
+    """Let the workers finish what the load left queued, so the next page starts clean."""
+    for _ in range(workers * 2):
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            http_get(port, "/healthz", timeout=REQUEST_TIMEOUT * 2)
 
 
 def python_load(port, path, total, concurrency, time_cap):
@@ -403,7 +412,7 @@ def python_load(port, path, total, concurrency, time_cap):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(time_cap + 15)
+        thread.join(time_cap + REQUEST_TIMEOUT + 5)
     seconds = time.perf_counter() - started
     return sum(statuses.values()), seconds, dict(statuses)
 
@@ -481,7 +490,9 @@ def measure_served(targets, options, static_root, workdir, log):
             result.requests, result.seconds, result.statuses = completed, seconds, statuses
             result.rps = ok / seconds if seconds else None
             if ok != completed:
-                result.error = f"{completed - ok} of {completed} requests failed"
+                failed = ", ".join(f"{k}: {n}" for k, n in statuses.items() if k != 200)
+                result.error = f"{completed - ok} of {completed} requests failed ({failed})"
+            wait_until_idle(port)
     bare = results[0].rps
     for result in results:
         if result.rps and bare:

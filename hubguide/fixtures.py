@@ -19,9 +19,9 @@ from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, Valida
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
-from django.db.models import FileField
+from django.db.models import FileField, ImageField
 
-from hubguide.images import validate_image_file
+from hubguide.images import ensure_all_renditions, validate_image_file
 
 LOAD_REASON = "Loaded by rebuild_db"
 DELETE_REASON = "Deleted by rebuild_db"
@@ -51,6 +51,8 @@ class LoadResult:
     counts: dict[str, int] = field(default_factory=dict)
     media: list[str] = field(default_factory=list)
     committed: bool = False
+    # Images whose renditions could not be made (their pages then show no image).
+    unrendered: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -100,6 +102,8 @@ def rebuild_content(fixtures_dir=None, *, check=False, storage=None):
         pass
     else:
         result.committed = True
+        # After the commit: renditions are files, made once, outside the transaction.
+        result.unrendered = make_renditions(storage)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -143,6 +147,28 @@ def copy_media(media_dir, storage):
             raise FixtureError(f"{path}: the storage saved it as {saved}, not {name}.")
         names.append(name)
     return names
+
+
+def make_renditions(storage):
+    """Make the renditions of every image the content names, in ``storage``; return the
+    names of the images that could not be read."""
+    fieldfiles = []
+    for label in CONTENT_MODELS:
+        model = apps.get_model(label)
+        for model_field in model._meta.concrete_fields:
+            if not isinstance(model_field, ImageField):
+                continue
+            names = (
+                model._default_manager.exclude(**{model_field.attname: ""})
+                .order_by()
+                .values_list(model_field.attname, flat=True)
+                .distinct()
+            )
+            for name in names:
+                fieldfile = model_field.attr_class(None, model_field, name)
+                fieldfile.storage = storage
+                fieldfiles.append(fieldfile)
+    return ensure_all_renditions(fieldfiles)
 
 
 def _display(path):

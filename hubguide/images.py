@@ -1,14 +1,54 @@
-"""Uploaded images: what we accept, and why the rest is refused."""
+"""Uploaded images: what we accept and why the rest is refused; the sizes we serve.
 
-import warnings
+Uploads are checked on their way in (``validate_image_file``). Visitors get renditions:
+each image in a few widths, as WebP and as JPEG for browsers without WebP, stripped of
+metadata and converted to sRGB. They are made once, by ``rebuild_db`` or on the first
+view of a page that shows the image, and stored beside the originals under
+``renditions/``; their names carry a hash of the original's name and size, so an image
+replaced under the same name gets new ones. The cache remembers which renditions exist,
+so showing an image costs one cache lookup and no storage access.
+"""
 
+import hashlib
+import io
+import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.cache import cache
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
-ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
+try:
+    from PIL import ImageCms
+except ImportError:  # a Pillow built without LittleCMS: colours are then left as they are
+    ImageCms = None
+
+logger = logging.getLogger(__name__)
+
+# The only decoders Pillow may try on an upload. Phones write JPEGs that carry a second
+# (depth or preview) picture: the JPEG decoder opens those too, as format "MPO".
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+
+# What an editor may try instead, recognised by the first bytes so the refusal can
+# name it: (test on the file's first KB, name for the message).
+_OTHER_FORMATS = (
+    (lambda head: b"<svg" in head.lower(), _("SVG drawings")),
+    (lambda head: head.startswith(b"GIF8"), _("GIF images")),
+    (lambda head: head[4:12] in {b"ftypheic", b"ftypheix", b"ftypmif1"}, _("HEIC photos")),
+    (lambda head: head[4:12] in {b"ftypavif", b"ftypavis"}, _("AVIF images")),
+    (lambda head: head.startswith((b"II*\0", b"MM\0*")), _("TIFF images")),
+    (lambda head: head.startswith(b"BM"), _("BMP images")),
+    (lambda head: head.startswith(b"%PDF"), _("PDF documents")),
+)
 
 
 def validate_image_file(value):
@@ -30,42 +70,401 @@ def validate_image_file(value):
     position = file.tell() if hasattr(file, "tell") else 0
     try:
         file.seek(0)
-        with warnings.catch_warnings():
-            # Pillow only warns between its own limit and twice that: refuse those too.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(file) as image:
-                kind, (width, height) = image.format, image.size
-                if kind not in ALLOWED_FORMATS:
-                    raise ValidationError(
-                        _("%(format)s images are not accepted; upload a JPEG, PNG or WebP."),
-                        params={"format": kind or _("This kind of")},
-                        code="image_format",
-                    )
-                if width * height > settings.MAX_IMAGE_PIXELS:
-                    raise ValidationError(
-                        _(
-                            "This image is %(width)s × %(height)s pixels (%(mp).0f megapixels); "
-                            "the limit is %(limit).0f megapixels. Resize it and upload it again."
-                        ),
-                        params={
-                            "width": width,
-                            "height": height,
-                            "mp": width * height / 1e6,
-                            "limit": settings.MAX_IMAGE_PIXELS / 1e6,
-                        },
-                        code="image_too_many_pixels",
-                    )
-                image.verify()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        head = file.read(1024)
+        file.seek(0)
+        try:
+            image = Image.open(file, formats=ACCEPTED_FORMATS)
+        except UnidentifiedImageError as error:
+            raise _not_accepted(head) from error
+        with image:
+            _check_pixels(image.size, size)
+            image.verify()
+        # verify() checks a PNG's structure but not a JPEG's or a WebP's: decode the
+        # picture too (a JPEG at an eighth of its size, which still reads every byte), so
+        # that a truncated upload is refused now rather than failing on a visitor's view.
+        file.seek(0)
+        with Image.open(file, formats=ACCEPTED_FORMATS) as image:
+            width, height = image.size
+            image.draft(None, (max(1, width // 8), max(1, height // 8)))
+            image.load()
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError as error:
+        # Above twice Pillow's own limit, Image.open refuses before we see the size.
+        raise _bomb(_claimed_pixels(error), size) from error
+    except Exception as error:
+        # Whatever a decoder raises on a hostile or broken file means the same to an editor.
         raise ValidationError(
-            _("This image claims to be enormous and looks like a decompression bomb; refused."),
-            code="decompression_bomb",
-        ) from error
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise ValidationError(
-            _("This file is not an image we can open; upload a JPEG, PNG or WebP."),
-            code="not_an_image",
+            _(
+                "This image is damaged or incomplete (perhaps the upload was cut short); "
+                "open it, save it again as a JPEG, PNG or WebP and upload that."
+            ),
+            code="damaged_image",
         ) from error
     finally:
         if hasattr(file, "seek"):
             file.seek(position)
+
+
+def _check_pixels(dimensions, size):
+    width, height = dimensions
+    pixels = width * height
+    if pixels <= settings.MAX_IMAGE_PIXELS:
+        return
+    if Image.MAX_IMAGE_PIXELS and pixels > Image.MAX_IMAGE_PIXELS:
+        # Pillow has only warned (it refuses above twice its limit). No camera makes such
+        # a file within the upload limit: say what it is.
+        raise _bomb(pixels, size)
+    raise ValidationError(
+        _(
+            "This image is %(width)s × %(height)s pixels (%(mp).0f megapixels); "
+            "the limit is %(limit).0f megapixels. Resize it and upload it again."
+        ),
+        params={
+            "width": width,
+            "height": height,
+            "mp": pixels / 1e6,
+            "limit": settings.MAX_IMAGE_PIXELS / 1e6,
+        },
+        code="image_too_many_pixels",
+    )
+
+
+def _claimed_pixels(error):
+    found = re.search(r"\((\d+) pixels\)", str(error))
+    return int(found.group(1)) if found else None
+
+
+def _bomb(pixels, size):
+    params = {"limit": f"{settings.MAX_IMAGE_PIXELS / 1e6:.0f}", "size": filesizeformat(size)}
+    if pixels:
+        params["mp"] = f"{pixels / 1e6:,.0f}"
+        message = _(
+            "This image says it is %(mp)s megapixels, in a file of only %(size)s: far beyond "
+            "the limit of %(limit)s megapixels. Files like this (“decompression bombs”) "
+            "exhaust the server's memory when opened, so it was refused. Upload an image of "
+            "at most %(limit)s megapixels."
+        )
+    else:
+        message = _(
+            "This image says it is far larger than the limit of %(limit)s megapixels, in a "
+            "file of only %(size)s. Files like this (“decompression bombs”) exhaust the "
+            "server's memory when opened, so it was refused. Upload an image of at most "
+            "%(limit)s megapixels."
+        )
+    return ValidationError(message, params=params, code="decompression_bomb")
+
+
+def _not_accepted(head):
+    head = head.lstrip()
+    for looks_like, kind in _OTHER_FORMATS:
+        if looks_like(head):
+            return ValidationError(
+                _("%(kind)s are not accepted; save it as a JPEG, PNG or WebP and upload that."),
+                params={"kind": kind},
+                code="image_format",
+            )
+    return ValidationError(
+        _("This file is not an image we can open; upload a JPEG, PNG or WebP."),
+        code="not_an_image",
+    )
+
+
+class ImageUploadField(forms.ImageField):
+    """A form field that refuses a bad upload with our reasons, not Django's.
+
+    ``forms.ImageField`` opens the upload before the model's validators run and says only
+    "not an image or a corrupted image" for an SVG, a HEIC photo or a decompression bomb.
+    Admins use it through ``formfield_overrides = {models.ImageField: {"form_class":
+    ImageUploadField}}``.
+    """
+
+    def to_python(self, data):
+        if isinstance(data, UploadedFile):
+            validate_image_file(data)
+        return super().to_python(data)
+
+
+# Renditions
+
+RENDITION_WIDTHS = (480, 960, 1600)
+RENDITIONS_DIR = "renditions"
+# Lossy settings that keep photos and flat illustrations clean at a third of the size of
+# the usual camera JPEG; method 4 is WebP's default speed, 6 is three times slower for 5 %.
+ENCODERS = {
+    "webp": ("WEBP", "webp", {"quality": 80, "method": 4}),
+    "jpeg": ("JPEG", "jpg", {"quality": 82, "optimize": True, "progressive": True}),
+}
+MIME_TYPES = {"webp": "image/webp", "jpeg": "image/jpeg"}
+# Which renditions exist is remembered this long; after that, one look at the storage.
+CACHE_SECONDS = 24 * 60 * 60
+# A missing or unreadable original is not looked for again for this long.
+MISSING_CACHE_SECONDS = 60
+FALLBACK_WIDTH = 960
+
+# EXIF orientation → the transposition that shows the picture upright.
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_EXIF_ORIENTATION = 0x0112
+
+# What goes wrong with an original we cannot (or should not) read.
+RENDITION_ERRORS = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    SuspiciousFileOperation,
+    Image.DecompressionBombError,
+)
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One stored size of an image in one format."""
+
+    name: str
+    width: int
+    height: int
+    format: str  # "webp" or "jpeg"
+    url: str = ""
+
+    @property
+    def mime_type(self):
+        return MIME_TYPES[self.format]
+
+
+@dataclass(frozen=True)
+class RenditionSet:
+    """An image's renditions, as ``<picture>`` wants them.
+
+    ``width`` and ``height`` are the original's, upright: the ratio the browser reserves.
+    """
+
+    width: int
+    height: int
+    renditions: tuple[Rendition, ...]
+
+    def of(self, kind):
+        return [r for r in self.renditions if r.format == kind]
+
+    @property
+    def webp(self):
+        return self.of("webp")
+
+    @property
+    def jpeg(self):
+        return self.of("jpeg")
+
+    @property
+    def webp_srcset(self):
+        return _srcset(self.webp)
+
+    @property
+    def jpeg_srcset(self):
+        return _srcset(self.jpeg)
+
+    @property
+    def src(self):
+        """The JPEG for browsers that read no ``srcset``: 960 wide, or the nearest below."""
+        jpegs = self.jpeg
+        fitting = [r for r in jpegs if r.width <= FALLBACK_WIDTH]
+        return fitting[-1] if fitting else jpegs[0]
+
+    @property
+    def largest_jpeg(self):
+        return self.jpeg[-1]
+
+
+def _srcset(renditions):
+    return ", ".join(f"{r.url} {r.width}w" for r in renditions)
+
+
+def rendition_set(fieldfile, width=None, height=None):
+    """The renditions of an uploaded image, or None when its original cannot be read.
+
+    ``width`` and ``height`` are the original's as the database stores them. When the
+    cache says the renditions exist, this touches neither the storage nor the image;
+    otherwise it makes the missing ones now (the first view of a new upload pays for it).
+    """
+    if not fieldfile or not getattr(fieldfile, "name", None):
+        return None
+    storage, name = fieldfile.storage, fieldfile.name
+    key = _cache_key(storage, name, width, height)
+    entry = cache.get(key)
+    if entry is None:
+        entry = _make(storage, name)
+        if entry is None:
+            cache.set(key, {"missing": True}, MISSING_CACHE_SECONDS)
+            return None
+        cache.set(key, entry, CACHE_SECONDS)
+    if entry.get("missing"):
+        return None
+    return _rendition_set(storage, entry)
+
+
+def ensure_renditions(fieldfile):
+    """Make whichever renditions of ``fieldfile`` its storage lacks; return them all.
+
+    Smallest first, WebP before JPEG. Raises ``OSError`` (or another of
+    ``RENDITION_ERRORS``) when the original is missing or cannot be read.
+    """
+    entry = _ensure(fieldfile.storage, fieldfile.name)
+    return list(_rendition_set(fieldfile.storage, entry).renditions)
+
+
+def ensure_all_renditions(fieldfiles, workers=2):
+    """``ensure_renditions`` for many images, a few at a time (Pillow works outside the GIL).
+
+    Returns the names of the originals that could not be read; the rest have renditions.
+    """
+
+    def ensure(fieldfile):
+        try:
+            ensure_renditions(fieldfile)
+        except RENDITION_ERRORS:
+            logger.warning("No renditions for %s: the original cannot be read.", fieldfile.name)
+            return fieldfile.name
+        return None
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return [name for name in pool.map(ensure, fieldfiles) if name]
+
+
+def rendition_name(name, digest, width, kind):
+    """``renditions/cities/chengdu-1a2b3c4d-960.webp`` for ``cities/chengdu.jpg``."""
+    path = PurePosixPath(name)
+    extension = ENCODERS[kind][1]
+    return str(
+        PurePosixPath(RENDITIONS_DIR, path.parent, f"{path.stem}-{digest}-{width}.{extension}")
+    )
+
+
+def rendition_widths(original_width):
+    """The widths to make: never wider than the original, which is the largest when narrower
+    than the largest standard width."""
+    largest = min(original_width, RENDITION_WIDTHS[-1])
+    return sorted({w for w in RENDITION_WIDTHS if w < largest} | {largest})
+
+
+def _make(storage, name):
+    try:
+        return _ensure(storage, name)
+    except RENDITION_ERRORS as error:
+        logger.warning("No renditions for %s: %s", name, error)
+        return None
+
+
+def _ensure(storage, name):
+    """Check (and make) the renditions in storage; remember them in the cache; return the
+    cache entry."""
+    digest = hashlib.sha256(f"{name}\0{storage.size(name)}".encode()).hexdigest()[:8]
+    with storage.open(name, "rb") as handle, Image.open(handle, formats=ACCEPTED_FORMATS) as image:
+        raw_width, raw_height = image.size
+        if raw_width * raw_height > settings.MAX_IMAGE_PIXELS:
+            raise ValueError(f"{raw_width} × {raw_height} pixels is over the limit")
+        orientation = _orientation(image)
+        width, height = (raw_height, raw_width) if orientation >= 5 else (raw_width, raw_height)
+        plan = [
+            (rendition_name(name, digest, w, kind), w, max(1, round(height * w / width)), kind)
+            for kind in ENCODERS
+            for w in rendition_widths(width)
+        ]
+        missing = [row for row in plan if not storage.exists(row[0])]
+        if missing:
+            _render(image, orientation, missing, storage)
+    entry = {"width": width, "height": height, "renditions": plan}
+    # The key the pages use, with the dimensions the database stores (upright or not).
+    cache.set(_cache_key(storage, name, raw_width, raw_height), entry, CACHE_SECONDS)
+    return entry
+
+
+def _rendition_set(storage, entry):
+    return RenditionSet(
+        width=entry["width"],
+        height=entry["height"],
+        renditions=tuple(
+            Rendition(name, w, h, kind, storage.url(name))
+            for name, w, h, kind in entry["renditions"]
+        ),
+    )
+
+
+def _cache_key(storage, name, width, height):
+    where = f"{type(storage).__qualname__}:{getattr(storage, 'location', '')}"
+    ident = hashlib.sha256(f"{where}\0{name}\0{width}x{height}".encode()).hexdigest()
+    return f"renditions:v1:{ident}"
+
+
+def _orientation(image):
+    """The EXIF orientation, from what Pillow read with the header (never decoding)."""
+    raw = image.info.get("exif")
+    if not raw:
+        return 1
+    try:
+        exif = Image.Exif()
+        exif.load(raw)
+        orientation = int(exif.get(_EXIF_ORIENTATION, 1))
+    except (ValueError, TypeError, SyntaxError, OSError):
+        return 1
+    return orientation if orientation in _TRANSPOSE else 1
+
+
+def _render(image, orientation, missing, storage):
+    largest = max(w for _, w, _, _ in missing)
+    scale = largest / (image.size[1] if orientation >= 5 else image.size[0])
+    # A JPEG decodes at 1/2, 1/4 or 1/8 of its size for a fraction of the work.
+    image.draft(None, (max(1, round(image.size[0] * scale)), max(1, round(image.size[1] * scale))))
+    image.load()
+    upright = image.transpose(_TRANSPOSE[orientation]) if orientation in _TRANSPOSE else image
+    picture = _to_srgb(upright)
+    picture.info = {}  # no EXIF, XMP, ICC profile or comment reaches a visitor
+    flat = None
+    for name, width, height, kind in sorted(missing, key=lambda row: -row[1]):
+        source = picture
+        if kind == "jpeg" and picture.mode == "RGBA":
+            if flat is None:
+                # JPEG has no transparency: put the picture on white, as on paper.
+                flat = Image.new("RGB", picture.size, "white")
+                flat.paste(picture, mask=picture.getchannel("A"))
+            source = flat
+        if source.size != (width, height):
+            source = source.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        pillow_format, _, options = ENCODERS[kind]
+        buffer = io.BytesIO()
+        source.save(buffer, pillow_format, **options)
+        _store(storage, name, buffer.getvalue())
+
+
+def _to_srgb(image):
+    """RGB (or RGBA when the picture has transparency), converted to sRGB when it carries
+    another colour profile (iPhones write Display P3; cameras Adobe RGB)."""
+    transparent = image.mode in {"RGBA", "LA", "PA", "La", "RGBa"} or ("transparency" in image.info)
+    mode = "RGBA" if transparent else "RGB"
+    profile = image.info.get("icc_profile")
+    if profile and ImageCms is not None:
+        try:
+            if image.mode not in {"RGB", "RGBA", "CMYK"}:
+                image = image.convert(mode)
+            return ImageCms.profileToProfile(
+                image,
+                ImageCms.ImageCmsProfile(io.BytesIO(profile)),
+                ImageCms.createProfile("sRGB"),
+                outputMode=mode,
+            )
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError) as error:
+            logger.info("Colour profile ignored: %s", error)
+    return image if image.mode == mode else image.convert(mode)
+
+
+def _store(storage, name, data):
+    saved = storage.save(name, ContentFile(data))
+    if saved != name:
+        # Another server made the same rendition a moment ago; theirs is as good as ours.
+        storage.delete(saved)

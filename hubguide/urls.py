@@ -5,6 +5,8 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from hubguide import views
+from hubguide.admin import markdown_preview
+from hubguide.quality import quality_view
 from hubguide.sitemaps import sitemaps
 
 urlpatterns = [
@@ -19,6 +21,13 @@ urlpatterns = [
         sitemap_views.sitemap,
         {"sitemaps": sitemaps},
         name="django.contrib.sitemaps.views.sitemap",
+    ),
+    # Editors' pages beside the admin's own, behind its login (staff only, CSRF checked).
+    path("admin/quality/", admin.site.admin_view(quality_view), name="admin_quality"),
+    path(
+        "admin/preview/markdown/",
+        admin.site.admin_view(markdown_preview),
+        name="admin_markdown_preview",
     ),
     path("admin/", admin.site.urls),
 ]

@@ -121,16 +121,18 @@ def browser_content(django_db_setup, django_db_blocker):
     pytest-django's ``transactional_db`` flushes after each test.
     """
     with django_db_blocker.unblock():
-        call_command("rebuild_db", "--no-migrate", verbosity=0)
-        add_extra_companies()
-        yield
-        for alias in connections:
-            call_command("flush", database=alias, interactive=False, verbosity=0)
-        # Django keeps connections per thread and per context, and Playwright's sync API
-        # runs the tests in a context of its own: pytest-django closes only its own
-        # connection before dropping the test database, which PostgreSQL refuses while
-        # this one is open.
-        connections.close_all()
+        try:
+            call_command("rebuild_db", "--no-migrate", verbosity=0)
+            add_extra_companies()
+            yield
+        finally:
+            for alias in connections:
+                call_command("flush", database=alias, interactive=False, verbosity=0)
+            # Django keeps connections per thread and per context, and Playwright's sync
+            # API runs the tests in a context of its own: pytest-django closes only its
+            # own connection before dropping the test database, which PostgreSQL refuses
+            # while this one is open.
+            connections.close_all()
 
 
 @pytest.fixture

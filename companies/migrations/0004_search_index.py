@@ -1,0 +1,118 @@
+"""Indexes for the directory's search, each backend its own (see companies/search.py).
+
+PostgreSQL: the pg_trgm extension; a stored generated ``search_vector`` (names weight A,
+summary weight B) that the database keeps current on every write, bulk_create and raw
+SQL included, with a GIN index; GIN trigram indexes on ``name`` and ``name_zh`` for
+substring (LIKE/ILIKE) and typo (word similarity) matching; and a small function that
+runs the typo match at our own similarity threshold.
+
+SQLite: an FTS5 table with the trigram tokenizer over name, Chinese name and summary,
+reading its content from ``companies_company`` and kept current by triggers.
+
+Neither is part of the model state: the model has no field for them. Other backends
+get nothing and fall back to plain substring search.
+"""
+
+from django.db import migrations
+
+POSTGRESQL_FORWARD = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    """
+    ALTER TABLE companies_company ADD COLUMN search_vector tsvector
+    GENERATED ALWAYS AS (
+        setweight(to_tsvector('simple'::regconfig, coalesce(name, '')), 'A')
+        || setweight(to_tsvector('simple'::regconfig, coalesce(name_zh, '')), 'A')
+        || setweight(to_tsvector('english'::regconfig, coalesce(summary, '')), 'B')
+    ) STORED
+    """,
+    "CREATE INDEX company_search_vector_idx ON companies_company USING gin (search_vector)",
+    "CREATE INDEX company_name_trgm_idx ON companies_company USING gin (name gin_trgm_ops)",
+    "CREATE INDEX company_name_zh_trgm_idx ON companies_company USING gin (name_zh gin_trgm_ops)",
+    # The ids of companies with a word like ``query`` in their name. A function, so that
+    # its SET clause gives the trigram index our threshold for this one statement; the
+    # default (0.6) misses a swap of two letters in a seven-letter name.
+    """
+    CREATE FUNCTION companies_company_name_like(query text) RETURNS SETOF bigint
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET pg_trgm.word_similarity_threshold = 0.5
+    AS $$ SELECT id FROM companies_company WHERE name %> query $$
+    """,
+    "ANALYZE companies_company",
+]
+
+# The extension stays: other tables may have come to use it.
+POSTGRESQL_BACKWARD = [
+    "DROP FUNCTION IF EXISTS companies_company_name_like(text)",
+    "DROP INDEX IF EXISTS company_name_zh_trgm_idx",
+    "DROP INDEX IF EXISTS company_name_trgm_idx",
+    "DROP INDEX IF EXISTS company_search_vector_idx",
+    "ALTER TABLE companies_company DROP COLUMN IF EXISTS search_vector",
+]
+
+SQLITE_FORWARD = [
+    """
+    CREATE VIRTUAL TABLE companies_company_fts USING fts5(
+        name, name_zh, summary,
+        content='companies_company', content_rowid='id', tokenize='trigram'
+    )
+    """,
+    """
+    CREATE TRIGGER companies_company_fts_insert AFTER INSERT ON companies_company BEGIN
+        INSERT INTO companies_company_fts (rowid, name, name_zh, summary)
+        VALUES (new.id, new.name, new.name_zh, new.summary);
+    END
+    """,
+    """
+    CREATE TRIGGER companies_company_fts_delete AFTER DELETE ON companies_company BEGIN
+        INSERT INTO companies_company_fts (companies_company_fts, rowid, name, name_zh, summary)
+        VALUES ('delete', old.id, old.name, old.name_zh, old.summary);
+    END
+    """,
+    """
+    CREATE TRIGGER companies_company_fts_update
+    AFTER UPDATE OF id, name, name_zh, summary ON companies_company BEGIN
+        INSERT INTO companies_company_fts (companies_company_fts, rowid, name, name_zh, summary)
+        VALUES ('delete', old.id, old.name, old.name_zh, old.summary);
+        INSERT INTO companies_company_fts (rowid, name, name_zh, summary)
+        VALUES (new.id, new.name, new.name_zh, new.summary);
+    END
+    """,
+    "INSERT INTO companies_company_fts (companies_company_fts) VALUES ('rebuild')",
+]
+
+SQLITE_BACKWARD = [
+    "DROP TRIGGER IF EXISTS companies_company_fts_update",
+    "DROP TRIGGER IF EXISTS companies_company_fts_delete",
+    "DROP TRIGGER IF EXISTS companies_company_fts_insert",
+    "DROP TABLE IF EXISTS companies_company_fts",
+]
+
+STATEMENTS = {
+    "postgresql": (POSTGRESQL_FORWARD, POSTGRESQL_BACKWARD),
+    "sqlite": (SQLITE_FORWARD, SQLITE_BACKWARD),
+}
+
+
+def run(schema_editor, direction):
+    statements = STATEMENTS.get(schema_editor.connection.vendor)
+    if statements:
+        for sql in statements[direction]:
+            schema_editor.execute(sql, params=None)
+
+
+def forward(apps, schema_editor):
+    run(schema_editor, 0)
+
+
+def backward(apps, schema_editor):
+    run(schema_editor, 1)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("companies", "0003_image_dimensions"),
+    ]
+
+    operations = [
+        migrations.RunPython(forward, backward, elidable=False),
+    ]
