@@ -63,7 +63,38 @@ def historical_m2m_initial(record):
     }
 
 
-class GuideAdmin(SimpleHistoryAdmin):
+class TextareaField(forms.CharField):
+    """Text from a textarea as it was typed, with the browser's CRLF line ends made LF.
+
+    Browsers send every line end of a textarea as CRLF, and a CharField strips the text's
+    ends: either would make a page saved untouched look like a change to its body in the
+    history, and the stored text differ from the fixtures'. Leading spaces can matter in
+    Markdown too. Whitespace alone still counts as empty.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs["strip"] = False
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+            if not value.strip():
+                return self.empty_value
+        return value
+
+
+class TextareaLineEndsMixin:
+    """Model admins and inlines whose text fields keep LF line ends (see TextareaField)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.TextField) and not db_field.choices:
+            kwargs.setdefault("form_class", TextareaField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class GuideAdmin(TextareaLineEndsMixin, SimpleHistoryAdmin):
     """History with readable changes and revert, and the list settings every model of the
     guide shares."""
 
@@ -294,7 +325,7 @@ class AutoSlugForm(forms.ModelForm):
         return cleaned_data
 
 
-class CompactTabularInline(admin.TabularInline):
+class CompactTabularInline(TextareaLineEndsMixin, admin.TabularInline):
     """A tabular inline that fits the page: narrower autocomplete boxes, a link to the rest."""
 
     autocomplete_widths = {}

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: every middleware above adds its headers to cached pages too (a fresh CSP).
+    "hubguide.cache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "hubguide.urls"
@@ -127,6 +129,9 @@ else:
             "LOCATION": "hubguide",
         }
     }
+
+# Whole pages for anonymous visitors (hubguide/cache.py); 0 turns the page cache off.
+PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "600"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -2,8 +2,8 @@
 
 The tests share one copy of the real content (the fixtures, loaded as ``rebuild_db``
 loads them) and 60 extra software companies in Beijing, so the directory has pages to
-turn. They only read it: a browser test must not ask for ``db`` or mark itself
-``django_db``, which would flush the shared content.
+turn. A test that changes it puts back what it changed (as test_editor_workflow.py
+does); none may ask for ``db`` or mark itself ``django_db``, which would flush it.
 """
 
 import os
@@ -115,10 +115,10 @@ def add_extra_companies():
 def browser_content(django_db_setup, django_db_blocker):
     """The real content and the extra companies, loaded once for all the browser tests.
 
-    Loading takes seconds; doing it for each of some twenty tests would double the time
-    of the whole suite. The browser tests only read, so they share one copy, committed
-    where the live server's threads see it, and flushed when the last one is done, as
-    pytest-django's ``transactional_db`` flushes after each test.
+    Loading takes seconds; doing it for each of some thirty tests would double the time
+    of the whole suite. So they share one copy, committed where the live server's threads
+    see it, and flushed when the last one is done, as pytest-django's
+    ``transactional_db`` flushes after each test.
     """
     with django_db_blocker.unblock():
         try:

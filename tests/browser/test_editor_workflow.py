@@ -75,6 +75,7 @@ def test_an_editor_drafts_previews_publishes_and_restores(
     expect(preview.locator("strong")).to_have_text("200")
     expect(preview.locator("h2")).to_have_text("Fleet")
     assert "alert" not in preview.inner_html()
+    screenshot(page, "admin-company-draft-with-preview")
     expect(page.locator("#id_status")).to_have_value("draft")
     page.locator('input[name="_continue"]').first.click()
     expect(success_message(page)).to_contain_text("was added successfully")
@@ -96,7 +97,7 @@ def test_an_editor_drafts_previews_publishes_and_restores(
     # Logged out, a visitor finds it in the directory.
     page.get_by_role("button", name="Log out").click()
     page.goto(f"/companies/?q={COMPANY.replace(' ', '+')}")
-    expect(page.get_by_role("link", name=COMPANY)).to_be_visible()
+    expect(page.get_by_role("link", name=COMPANY, exact=True)).to_be_visible()
 
     # Logged in again: change the city's summary…
     log_in(page)
@@ -117,6 +118,7 @@ def test_an_editor_drafts_previews_publishes_and_restores(
     screenshot(page, "admin-city-history")
     history.locator("tbody tr").nth(1).locator("th a").click()
     expect(page.locator("#id_summary")).to_have_value(old_summary)
+    screenshot(page, "admin-city-revert")
     page.locator('input[value="Revert"]').first.click()
     expect(success_message(page)).to_contain_text("was changed successfully")
 

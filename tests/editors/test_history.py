@@ -211,3 +211,34 @@ def test_reverting_a_city_leaves_its_figures_as_they_are(editor_client):
     city.refresh_from_db()
     assert city.summary == "First."
     assert list(city.figures.all()) == [figure]
+
+
+def test_a_body_sent_with_the_browsers_line_ends_is_no_change(editor_client):
+    """Browsers send a textarea's line ends as CRLF; the admin keeps the text's LF, and
+    the line end the fixtures leave at the end of a body."""
+    body = "    indented code\n\n## Trade\n\nA pilot city.\n\n- one\n- two\n"
+    city = make_city(body=body)
+    url = admin_url(City, "change", city.pk)
+    data = form_data(editor_client.get(url))
+    data["body"] = data["body"].replace("\n", "\r\n")
+    before = city.history.count()
+
+    assert editor_client.post(url, data).status_code == 302
+
+    city.refresh_from_db()
+    assert city.body == body
+    latest = city.history.latest()
+    assert city.history.count() == before + 1
+    assert latest.diff_against(latest.prev_record).changes == []
+
+
+def test_a_summary_of_blanks_is_still_missing(editor_client):
+    city = make_city()
+    url = admin_url(City, "change", city.pk)
+    data = form_data(editor_client.get(url))
+    data["summary"] = " \r\n "
+
+    response = editor_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "This field is required." in response.text
