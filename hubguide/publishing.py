@@ -88,7 +88,7 @@ class Publishable(SlugModel):
         help_text=_("Optional: a published item stays hidden until this time."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     objects = PublishableQuerySet.as_manager()
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "django_filters",
+    "import_export",
     "simple_history",
     "hubguide",
     "cities",
