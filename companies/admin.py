@@ -13,6 +13,7 @@ from import_export.forms import ExportForm
 from companies.models import Company, Presence, Sector
 from companies.resources import CompanyResource
 from hubguide.admin import AutoSlugForm, CompactTabularInline, GuideAdmin, PublishableAdmin
+from hubguide.publishing import Status
 
 # An import creates and changes companies, and adds, moves and deletes their presences.
 IMPORT_PERMISSIONS = (
@@ -148,6 +149,14 @@ class CompanyAdmin(ImportExportMixin, PublishableAdmin):
 
     def has_export_permission(self, request):
         return self.has_view_or_change_permission(request)
+
+    def get_import_context_data(self, **kwargs):
+        context = super().get_import_context_data(**kwargs)
+        # For the page's notes on how to write the file.
+        context["company_kinds"] = Company.Kind.values
+        context["statuses"] = Status.values
+        context["presence_kinds"] = Presence.Kind.values
+        return context
 
     def get_import_data_kwargs(self, **kwargs):
         kwargs = super().get_import_data_kwargs(**kwargs)

@@ -5,6 +5,7 @@ import io
 
 import openpyxl
 import pytest
+from django.contrib import admin
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -23,13 +24,6 @@ PROCESS_URL = reverse("admin:companies_company_process_import")
 EXPORT_URL = reverse("admin:companies_company_export")
 CHANGELIST_URL = reverse("admin:companies_company_changelist")
 CSV_FORMAT, XLSX_FORMAT = "0", "1"  # positions in CompanyAdmin.formats
-
-
-@pytest.fixture(autouse=True)
-def import_export_app(settings):
-    """The library's templates and static files, wherever settings do not list it yet."""
-    if "import_export" not in settings.INSTALLED_APPS:
-        settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "import_export"]
 
 
 @pytest.fixture
@@ -326,7 +320,10 @@ def test_the_export_honours_the_changelist_filters(editor_client, places):
 def test_an_editor_may_import_and_export(editor_client, places):
     changelist = editor_client.get(CHANGELIST_URL)
     assert f'href="{IMPORT_URL}"' in changelist.text
-    assert editor_client.get(IMPORT_URL).status_code == 200
+    page = editor_client.get(IMPORT_URL)
+    assert page.status_code == 200
+    assert "<code>multinational</code>" in page.text  # how to write the file
+    assert "<code>research_lab</code>" in page.text
     assert dry_run(editor_client, csv_file(new_rows())).status_code == 200
     assert editor_client.get(EXPORT_URL).status_code == 200
 
@@ -340,3 +337,11 @@ def test_staff_without_a_role_may_neither_import_nor_export(client, places):
     assert client.get(EXPORT_URL).status_code == 403
     assert client.post(EXPORT_URL, {"format": CSV_FORMAT}).status_code == 403
     assert not Company.objects.filter(slug="dji").exists()
+
+
+def test_the_company_admin_says_when_the_library_is_not_installed(settings):
+    settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS if app != "import_export"]
+
+    errors = admin.site.get_model_admin(Company).check()
+
+    assert [error.id for error in errors] == ["companies.E001"]
