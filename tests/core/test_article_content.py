@@ -30,6 +30,8 @@ HUBS = [
 
 FIGURES = [
     # slug, city, as displayed, year, kind
+    ("beijing-microsoft-lab-investment", "beijing", "US$280 million", 2016, "actual"),
+    ("beijing-microsoft-lab-staff", "beijing", "over 5,000", 2016, "actual"),
     ("shenzhen-population-late-1970s", "shenzhen", "under 300,000", 1979, "actual"),
     ("shenzhen-automation-spending-target", "shenzhen", "5 % of GDP", 2020, "target"),
     ("hangzhou-cross-border-pilot-cities", "hangzhou", "10", 2016, "actual"),
@@ -209,11 +211,12 @@ def test_every_figure_has_a_source_and_the_undated_ones_say_so():
     assert "last year" in Figure.objects.get(slug="chengdu-it-revenue").note
 
 
-def test_every_hub_but_beijing_has_exactly_one_key_figure():
-    """Beijing has no number of its own in the article (Microsoft's lab is a presence)."""
+def test_every_hub_has_exactly_one_key_figure():
+    """Beijing's is the investment in Microsoft's lab, the article's one number for it."""
     keys = dict(Figure.objects.filter(is_key=True).values_list("city__slug", "slug"))
     assert Figure.objects.filter(is_key=True).count() == len(keys)
     assert keys == {
+        "beijing": "beijing-microsoft-lab-investment",
         "shenzhen": "shenzhen-automation-spending-target",
         "hangzhou": "hangzhou-cross-border-pilot-cities",
         "chengdu": "chengdu-it-revenue",

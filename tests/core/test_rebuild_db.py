@@ -220,7 +220,7 @@ def test_other_bad_records_are_refused_by_name(subtests, tmp_path, media_root):
 def test_check_validates_everything_and_writes_nothing(media_root):
     out = rebuild("--check")
 
-    assert out.startswith("fixtures are valid: 75 records in 8 files")
+    assert out.startswith("fixtures are valid: 77 records in 8 files")
     assert re.search(r"^\s+5 cities$", out, re.MULTILINE)
     assert all(apps.get_model(label).objects.count() == 0 for label in CONTENT_MODELS)
     assert history_count() == 0
@@ -252,7 +252,7 @@ def test_check_on_an_unmigrated_database_says_to_migrate(monkeypatch):
 def test_the_output_lists_counts_per_model_and_the_time_taken(media_root):
     out = rebuild()
 
-    assert re.search(r"Loaded 75 records from 8 fixture files .* in \d+\.\d\d s:", out)
+    assert re.search(r"Loaded 77 records from 8 fixture files .* in \d+\.\d\d s:", out)
     lines = re.findall(r"^\s+(\d+) (\w+)$", out, re.MULTILINE)
     counts = {name: int(count) for count, name in lines}
     assert counts == {
@@ -260,7 +260,7 @@ def test_the_output_lists_counts_per_model_and_the_time_taken(media_root):
         "cities": 5,
         "zones": 5,
         "policies": 8,
-        "figures": 13,
+        "figures": 15,
         "sectors": 12,
         "companies": 15,
         "presences": 15,
