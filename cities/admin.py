@@ -5,7 +5,13 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import City, Figure, Policy, Source, Zone
-from hubguide.admin import AutoSlugForm, CompactTabularInline, GuideAdmin, PublishableAdmin
+from hubguide.admin import (
+    AutoSlugForm,
+    CompactTabularInline,
+    GuideAdmin,
+    PublishableAdmin,
+    TextareaLineEndsMixin,
+)
 
 SHORT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
@@ -44,7 +50,7 @@ class FigureInline(CompactTabularInline):
     formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"size": 18})}}
 
 
-class ZoneInline(admin.StackedInline):
+class ZoneInline(TextareaLineEndsMixin, admin.StackedInline):
     model = Zone
     fields = (
         ("name", "name_zh"),
@@ -69,7 +75,9 @@ class SourceAdmin(GuideAdmin):
     fields = ("title", "publisher", "slug", "published_on", "url", "note")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(figure_count=Count("figures"))
+        return (
+            super().get_queryset(request).annotate(figure_count=Count("figures")).order_by("title")
+        )
 
     @admin.display(description=_("figures"), ordering="figure_count")
     def figure_count(self, obj):

@@ -65,7 +65,12 @@ class SectorAdmin(GuideAdmin):
     fields = (("name", "name_zh"), "slug", "description")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(company_count=Count("companies"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(company_count=Count("companies"))
+            .order_by("name")
+        )
 
     @admin.display(description=_("companies"), ordering="company_count")
     def company_count(self, obj):

@@ -21,6 +21,7 @@ from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from simple_history.template_utils import HistoricalRecordContextHelper
 from simple_history.utils import get_m2m_reverse_field_name
 
+from hubguide.images import ImageUploadField
 from hubguide.markdown import render_markdown
 from hubguide.publishing import Status
 
@@ -101,6 +102,8 @@ class GuideAdmin(TextareaLineEndsMixin, SimpleHistoryAdmin):
     list_per_page = 50
     list_max_show_all = 500
     empty_value_display = "–"
+    # Our messages for refused images (SVG, bombs, too large) instead of Django's generic one.
+    formfield_overrides = {models.ImageField: {"form_class": ImageUploadField}}
     # Our history list: the date opens the version, whose page has the Revert button, and
     # no inline style for the Content-Security-Policy to refuse. The version's page says
     # what a revert restores.
