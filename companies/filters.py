@@ -1,25 +1,32 @@
 """The directory's filters: what ``/companies/?…`` accepts, validates and applies.
 
-Two rules shape this module:
+Three rules shape this module:
 
 * A value that does not validate is reported next to its field and left out; every
   other filter still applies. A typo in one box never empties the whole page.
 * Hub, zone and kind of presence describe one and the same presence: a company with
   an office in Beijing and a factory in Shenzhen is not a Beijing factory.
+* Facet counts beside the hub, sector and kind choices count the current result with
+  every filter applied but the facet's own: "Beijing (12)" means that choosing Beijing
+  shows 12 companies.
 """
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db.models import Exists, F, OuterRef
-from django.db.models.functions import Lower
+from django.db.models import CharField, Count, Exists, F, OuterRef, Value
+from django.db.models.functions import Cast, Lower
 from django.utils.translation import gettext_lazy as _
 
 from cities.views import visible_cities, visible_zones
 from companies.models import Company, Presence, Sector
-from companies.search import MAX_QUERY_LENGTH, normalise_query, search_companies
+from companies.search import MAX_QUERY_LENGTH, normalise_query, search_filter, search_rank
 from hubguide.publishing import EARLIEST_YEAR, LATEST_YEAR
+
+# Facets are counted for results of at most this many companies; beyond, counting
+# would cost more than the page (the count of a bigger result is still exact).
+FACET_LIMIT = 10_000
 
 
 class QueryField(forms.CharField):
@@ -47,23 +54,88 @@ class YearField(forms.IntegerField):
         return {"inputmode": "numeric", "size": 6, "autocomplete": "off"}
 
 
+def with_count(label, count):
+    return f"{label} ({count:,})"
+
+
+class RowChoiceIterator(django_filters.fields.ModelChoiceIterator):
+    """The choices of a :class:`SlugChoiceField` from the rows it has already read."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.field.rows:
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(self.field.rows) + (self.field.empty_label is not None)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.field.rows)
+
+
 class SlugChoiceField(django_filters.fields.ModelChoiceField):
-    """A choice of row by slug; anything that is not a slug is refused before any query."""
+    """A choice of row by slug; anything that is not a slug is refused before any query.
+
+    The rows are read once, and serve both to validate the value and to list the
+    choices. ``counts`` (row id → number of companies), when set, follow each label.
+    """
+
+    iterator = RowChoiceIterator
+    counts = None
+
+    @property
+    def rows(self):
+        if getattr(self, "_rows_of", None) is not self.queryset:
+            self._rows = list(self.queryset)
+            self._rows_of = self.queryset
+        return self._rows
 
     def to_python(self, value):
-        if value not in self.empty_values:
-            try:
-                validate_slug(value)
-            except ValidationError:
-                raise ValidationError(
-                    self.error_messages["invalid_choice"], code="invalid_choice"
-                ) from None
-        return super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            validate_slug(value)
+        except ValidationError:
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+        for row in self.rows:
+            if getattr(row, self.to_field_name or "pk") == value:
+                return row
+        raise ValidationError(
+            self.error_messages["invalid_choice"],
+            code="invalid_choice",
+            params={"value": value},
+        )
+
+    def label_from_instance(self, obj):
+        label = super().label_from_instance(obj)
+        if self.counts is None:
+            return label
+        return with_count(label, self.counts.get(obj.pk, 0))
 
 
 class ZoneChoiceField(SlugChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name} ({obj.city.name})"
+
+
+class KindChoiceField(django_filters.fields.ChoiceField):
+    """A choice among fixed values; ``counts`` (value → number), when set, follow each
+    label."""
+
+    counts = None
+
+    def show_counts(self, counts, choices):
+        self.counts = counts
+        self.choices = [
+            (value, with_count(label, counts.get(value, 0))) for value, label in choices
+        ]
+
+
+class KindFilter(django_filters.ChoiceFilter):
+    field_class = KindChoiceField
 
 
 class VisibleChoiceFilter(django_filters.ModelChoiceFilter):
@@ -135,6 +207,7 @@ ORDERINGS = {
 
 PRESENCE_FILTERS = {"city": "city", "zone": "zone", "presence": "kind"}
 SIMPLE_FILTERS = ("sector", "kind", "founded_min", "founded_max")
+FACETS = ("city", "sector", "kind")
 
 
 def default_sort(q):
@@ -173,7 +246,7 @@ class CompanyFilter(django_filters.FilterSet):
         empty_label=_("Any zone"),
         error_messages={"invalid_choice": _("Choose a zone from the list.")},
     )
-    kind = django_filters.ChoiceFilter(
+    kind = KindFilter(
         label=_("Kind of company"),
         choices=Company.Kind.choices,
         empty_label=_("Any kind"),
@@ -199,26 +272,28 @@ class CompanyFilter(django_filters.FilterSet):
         fields = []
         form = CompanyFilterForm
 
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, public=False):
-        """Always bound, so that order and defaults apply to an empty query too.
-
-        ``public=True`` filters as a visitor would, whoever asks (for exports).
-        """
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        """Always bound, so that order and defaults apply to an empty query too."""
         data = data.copy() if data is not None else {}
         if not data.get("sort"):
             data["sort"] = default_sort(normalise_query(data.get("q", "")))
         super().__init__(data, queryset, request=request, prefix=prefix)
-        self.public = public
 
     @property
     def viewer(self):
-        return None if self.public else getattr(self.request, "user", None)
+        """Whose choices of hub and zone apply (staff may filter by a draft hub)."""
+        return getattr(self.request, "user", None)
 
     @property
     def applied(self):
         """The values that validated, and are applied: field name → cleaned value."""
-        self.form.is_valid()
-        return {name: value for name, value in self.form.cleaned_data.items() if value}
+        if not hasattr(self, "_applied"):
+            self.form.is_valid()
+            self._applied = {name: value for name, value in self.form.cleaned_data.items() if value}
+            if "sort" in self.form.errors:
+                # Show the order that applies instead of the first of the list.
+                self.form.data["sort"] = default_sort(self._applied.get("q", ""))
+        return self._applied
 
     @property
     def query(self):
@@ -230,25 +305,90 @@ class CompanyFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         """Apply the fields that validated; a field with an error is left out, not fatal."""
-        applied = self.applied
+        queryset = self.matching(queryset)
+        if self.sort_order == "relevance":
+            queryset = queryset.annotate(rank=search_rank(self.query, using=queryset.db))
+        return queryset.order_by(*ORDERINGS[self.sort_order])
+
+    def matching(self, queryset, *, without=()):
+        """``queryset`` narrowed by the search and every applied filter not in ``without``.
+
+        Whether a word of the search needs typo tolerance is decided on ``self.queryset``
+        (the companies the viewer may see), the same for the result and each facet.
+        """
+        applied = {name: value for name, value in self.applied.items() if name not in without}
         for name in SIMPLE_FILTERS:
             if name in applied:
                 queryset = self.filters[name].filter(queryset, applied[name])
         queryset = self.filter_presences(queryset, applied)
-        queryset = search_companies(queryset, self.query, cities=visible_cities(self.viewer))
-        return queryset.order_by(*ORDERINGS[self.sort_order])
+        return search_filter(
+            queryset, self.query, cities=visible_cities(self.viewer), scope=self.queryset
+        )
 
     def filter_presences(self, queryset, applied):
         """Hub, zone and kind of presence must all hold for one and the same presence."""
-        conditions = {
-            field: applied[name] for name, field in PRESENCE_FILTERS.items() if name in applied
-        }
+        conditions = self.presence_conditions(applied)
         if not conditions:
             return queryset
         presences = Presence.objects.filter(
-            company_id=OuterRef("pk"), city__in=visible_cities(self.viewer), **conditions
+            in_visible_hub(self.viewer), company_id=OuterRef("pk"), **conditions
         )
         return queryset.filter(Exists(presences))
+
+    @staticmethod
+    def presence_conditions(applied):
+        return {field: applied[name] for name, field in PRESENCE_FILTERS.items() if name in applied}
+
+    def count(self, limit=None):
+        """How many companies match, counting no further than ``limit`` + 1."""
+        queryset = self.matching(self.queryset).order_by()
+        if limit is not None:
+            queryset = queryset[: limit + 1]
+        return queryset.count()
+
+    def facet_counts(self):
+        """``{facet: {value: count}}`` for hub (city id), sector (id) and kind, each
+        counted with every filter applied but its own, in one query.
+
+        A hub's count is of the companies with a presence there that also satisfies
+        the zone and kind of presence chosen, as choosing the hub would show.
+        """
+        applied = self.applied
+        others = {
+            name: value
+            for name, value in self.presence_conditions(applied).items()
+            if name != "city"
+        }
+        hubs = Presence.objects.filter(
+            in_visible_hub(self.viewer),
+            company__in=self.matching(self.queryset, without=PRESENCE_FILTERS).values("pk"),
+            **others,
+        )
+        sectors = Company.sectors.through.objects.filter(
+            company__in=self.matching(self.queryset, without={"sector"}).values("pk")
+        )
+        kinds = self.matching(self.queryset, without={"kind"})
+        rows = (
+            facet_rows(hubs, "city", "city_id", Count("company_id", distinct=True))
+            .union(
+                # One row per company and sector: no DISTINCT needed.
+                facet_rows(sectors, "sector", "sector_id", Count("company_id")),
+                facet_rows(kinds, "kind", "kind", Count("pk")),
+                all=True,
+            )
+            .order_by()
+        )
+        counts = {name: {} for name in FACETS}
+        for facet, value, count in rows:
+            counts[facet][int(value) if facet != "kind" else value] = count
+        return counts
+
+    def show_facets(self, counts):
+        """Put ``counts`` (from :meth:`facet_counts`) beside the choices of the form."""
+        fields = self.form.fields
+        fields["city"].counts = counts["city"]
+        fields["sector"].counts = counts["sector"]
+        fields["kind"].show_counts(counts["kind"], Company.Kind.choices)
 
     def active_filters(self):
         """What the result is narrowed by, for chips and the empty state.
@@ -275,3 +415,28 @@ class CompanyFilter(django_filters.FilterSet):
     @staticmethod
     def _chip(name, label, value):
         return {"name": name, "label": label, "value": value, "remove": {name: None, "page": None}}
+
+
+def in_visible_hub(user):
+    """A condition on presences: in a hub ``user`` may see.
+
+    A correlated EXISTS rather than ``city__in``: SQLite, which keeps no statistics
+    unless told to, would otherwise read every presence in the hubs through the hub
+    index instead of the few of the companies at hand through the company index.
+    """
+    return Exists(visible_cities(user).filter(pk=OuterRef("city_id")))
+
+
+def facet_rows(queryset, facet, field, count):
+    """``(facet, value as text, count)`` per value of ``field``: rows of one shape, so
+    that the facets can be unioned into one query."""
+    return (
+        queryset.order_by()
+        .values(field)
+        .annotate(
+            facet_name=Value(facet, output_field=CharField()),
+            facet_value=Cast(field, output_field=CharField()),
+            facet_count=count,
+        )
+        .values_list("facet_name", "facet_value", "facet_count")
+    )

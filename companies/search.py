@@ -275,12 +275,14 @@ class _FTSScore(Expression):
 
     def as_sql(self, compiler, connection):
         pk_sql, pk_params = compiler.compile(self.pk)
-        score = (
-            f"(SELECT -{BM25} FROM {FTS_TABLE} "
-            f"WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.rowid = {pk_sql})"
+        # The scores are materialised once per statement: bm25() evaluated row by row in
+        # a correlated subquery would read the whole index for every company.
+        sql = (
+            f"COALESCE((WITH scores AS MATERIALIZED ("
+            f"SELECT rowid AS id, -{BM25} AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+            f") SELECT score / (1.0 + score) FROM scores WHERE scores.id = {pk_sql}), 0.0)"
         )
-        params = (self.match, *pk_params)
-        return f"COALESCE({score} / (1.0 + {score}), 0.0)", params + params
+        return sql, (self.match, *pk_params)
 
 
 class _WordSimilarity(Func):
@@ -293,10 +295,19 @@ def _fts_string(text):
     return '"' + text.replace('"', '""') + '"'
 
 
-def _fts_matches(match):
-    return Company.objects.filter(
-        pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", (match,))
-    )
+def _fts_matches(match, *, unless=None):
+    """Companies whose row in the FTS table matches ``match``; none at all when the
+    queryset ``unless`` has a row (tested first, so the index is then not read)."""
+    sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+    params = (match,)
+    if unless is not None:
+        unless_sql, unless_params = unless.query.get_compiler(unless.db).as_sql()
+        sql = (
+            f"SELECT rowid FROM {FTS_TABLE} "
+            f"WHERE NOT EXISTS ({unless_sql}) AND {FTS_TABLE} MATCH %s"
+        )
+        params = (*unless_params, match)
+    return Company.objects.filter(pk__in=RawSQL(sql, params))
 
 
 # Backends ------------------------------------------------------------------------
@@ -313,8 +324,9 @@ class _Portable:
             | Q(summary__icontains=term.text)
         )
 
-    def typo_candidates(self, term):
-        """Companies whose name may be one typo from ``term``, found through an index."""
+    def typo_matches(self, term, unless):
+        """Companies with a word one typo from ``term`` in their name, unless the
+        queryset ``unless`` has a row; ``None`` where typos are not supported."""
         return None
 
     def typo_condition(self, term):
@@ -347,9 +359,17 @@ class _PostgreSQL(_Portable):
             condition |= Q(_ILike(F("name"), term.like())) | Q(_ILike(F("name_zh"), term.like()))
         return Company.objects.alias(search_vector=_SearchVector()).filter(condition)
 
-    def typo_candidates(self, term):
-        return Company.objects.filter(
-            reduce(or_, (Q(_ILike(F("name"), term.like(*chunk))) for chunk in term.typo_chunks()))
+    def typo_matches(self, term, unless):
+        # The uncorrelated NOT EXISTS is a one-time filter: the index is not read when
+        # it fails.
+        return (
+            Company.objects.filter(~Exists(unless))
+            .filter(
+                reduce(
+                    or_, (Q(_ILike(F("name"), term.like(*chunk))) for chunk in term.typo_chunks())
+                )
+            )
+            .filter(self.typo_condition(term))
         )
 
     def typo_condition(self, term):
@@ -370,12 +390,12 @@ class _SQLite(_Portable):
             Q(_Like(F("name"), term.like())) | Q(_Like(F("name_zh"), term.like()))
         )
 
-    def typo_candidates(self, term):
+    def typo_matches(self, term, unless):
         chunks = " OR ".join(
             "(" + " AND ".join(_fts_string(part) for part in chunk) + ")"
             for chunk in term.typo_chunks()
         )
-        return _fts_matches(f"name : ({chunks})")
+        return _fts_matches(f"name : ({chunks})", unless=unless).filter(self.typo_condition(term))
 
     def typo_condition(self, term):
         return GreaterThanOrEqual(_WordSimilarity(Value(term.text), "name"), TYPO_SIMILARITY)
@@ -417,14 +437,14 @@ def _matches_as_written(backend, term, cities):
 
 def _term_condition(backend, term, cities, scope):
     matches = _matches_as_written(backend, term, cities)
-    candidates = backend.typo_candidates(term) if term.typo_tolerant else None
-    if candidates is not None:
-        # Typos only for a word that finds nothing as written: never noise beside
-        # the real matches, and the index search for them only when it is needed.
-        typos = candidates.filter(backend.typo_condition(term)).filter(
-            ~Exists(scope.filter(pk__in=_matches_as_written(backend, term, cities)))
+    if term.typo_tolerant:
+        # Typos only for a word that finds nothing as written: never noise beside the
+        # real matches, and the index searched for them only when it is needed.
+        typos = backend.typo_matches(
+            term, unless=scope.filter(pk__in=_matches_as_written(backend, term, cities))
         )
-        matches = _union(matches, typos.values("pk"))
+        if typos is not None:
+            matches = _union(matches, typos.values("pk"))
     condition = Q(pk__in=matches)
     return ~condition if term.negated else condition
 

@@ -1,7 +1,8 @@
 """The company directory, its exports, and the company page.
 
 Lists run a fixed number of queries however many companies match: sectors and
-presences come through ``Prefetch`` objects that already hide unpublished hubs.
+presences come through ``Prefetch`` objects that already hide unpublished hubs, the
+facet counts come in one query, and the choices of the form are read once each.
 """
 
 from urllib.parse import urlencode
@@ -11,9 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, View
 from django_filters.views import FilterView
 
-from cities.views import PublishedMixin, hide_invisible_zones, visible_cities
+from cities.views import PublishedMixin, hide_invisible_zones, is_staff, visible_cities
 from companies import exports
-from companies.filters import SORT_CHOICES, CompanyFilter, default_sort
+from companies.filters import (
+    FACET_LIMIT,
+    SORT_CHOICES,
+    CompanyFilter,
+    default_sort,
+    in_visible_hub,
+)
 from companies.models import Company, Presence, Sector
 
 PRESENCE_KIND_ORDER = {kind: position for position, kind in enumerate(Presence.Kind.values)}
@@ -27,7 +34,7 @@ def hubs_prefetch(user):
     """A company's presences in hubs ``user`` may see, as ``company.listed_presences``."""
     return Prefetch(
         "presences",
-        queryset=Presence.objects.filter(city__in=visible_cities(user))
+        queryset=Presence.objects.filter(in_visible_hub(user))
         .select_related("city")
         .order_by("city__name", "slug"),
         to_attr="listed_presences",
@@ -109,11 +116,32 @@ class DirectoryView(CompanyFilterMixin, FilterView):
         """
         self.filterset = self.get_filterset(self.get_filterset_class())
         self.object_list = self.filterset.qs
+        self.count_and_facets()
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
         return self.render_to_response(context)
 
+    def count_and_facets(self):
+        """The result's size, and its facet counts beside the choices of the form.
+
+        Two queries whatever the size: a count that stops past ``FACET_LIMIT``, then the
+        facets when the result is that small, or else its exact count.
+        """
+        filterset = self.filterset
+        self.result_count = filterset.count(limit=FACET_LIMIT)
+        self.facets = None
+        if self.result_count <= FACET_LIMIT:
+            self.facets = filterset.facet_counts()
+            filterset.show_facets(self.facets)
+        else:
+            self.result_count = filterset.count()
+        self.export_count = self.result_count
+        if is_staff(filterset.viewer):
+            # Exports hold published companies only: say how many, as the export counts.
+            self.export_count = export_filterset(self.request).count()
+
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
+        paginator.count = self.result_count
         number, self.page_notice = resolve_page_number(
             self.request.GET.get(self.page_kwarg), paginator.num_pages
         )
@@ -137,7 +165,9 @@ class DirectoryView(CompanyFilterMixin, FilterView):
                 self.request.path + (f"?{query_string}" if query_string else "")
             ),
             companies=companies,
-            result_count=context["paginator"].count,
+            result_count=self.result_count,
+            export_count=self.export_count,
+            facets_limit=FACET_LIMIT if self.facets is None else None,
             active_filters=filterset.active_filters(),
             query=filterset.query,
             page_notice=self.page_notice,
@@ -156,19 +186,21 @@ class DirectoryView(CompanyFilterMixin, FilterView):
         return context
 
 
+def export_filterset(request):
+    """The directory's filters for an export: the viewer's filters over published
+    companies only, listing the published hubs each is present in."""
+    queryset = Company.objects.published().prefetch_related(sectors_prefetch(), hubs_prefetch(None))
+    return CompanyFilter(request.GET, queryset=queryset, request=request)
+
+
 class ExportView(View):
-    """The directory's current result (same query string), every page, published only."""
+    """The directory's current result (same query string), every page, published only:
+    for staff, what they see less the drafts, as the directory's download link says."""
 
     export = None
 
-    def get_queryset(self):
-        return Company.objects.published().prefetch_related(sectors_prefetch(), hubs_prefetch(None))
-
     def get(self, request, *args, **kwargs):
-        filterset = CompanyFilter(
-            request.GET, queryset=self.get_queryset(), request=request, public=True
-        )
-        return self.export(filterset.qs, request)
+        return self.export(export_filterset(request).qs, request)
 
 
 class CSVExportView(ExportView):

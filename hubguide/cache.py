@@ -181,21 +181,24 @@ def scheduled_moments(after, limit=SCHEDULE_LIMIT):
     return [moment.timestamp() for moment in combined]
 
 
-def went_live_between(version, started, now):
+def schedule_key(version):
+    return f"page:schedule:{version}"
+
+
+def went_live_between(started, now, version, entry):
     """Whether a scheduled item went live after ``started`` and by ``now``: then a page
     that began rendering at ``started`` may lack it.
 
-    The moments are one query per content version, kept in the cache with the window
-    they cover: from ``after`` (before any page still cached began) to ``horizon``.
+    The moments are one query per content version, kept in the cache (``entry``, read
+    with the page) with the window they cover: from ``after`` (before any page still
+    cached began rendering) to ``horizon``.
     """
-    key = f"page:schedule:{version}"
-    entry = cache.get(key)
     if entry is None or entry[0] > started or entry[2] < now:
         after = min(started, now - settings.PAGE_CACHE_SECONDS - 60)
         moments = scheduled_moments(datetime.datetime.fromtimestamp(after, tz=datetime.UTC))
         horizon = moments[-1] if len(moments) == SCHEDULE_LIMIT else math.inf
         entry = (after, moments, horizon)
-        cache.set(key, entry, SCHEDULE_TIMEOUT)
+        cache.set(schedule_key(version), entry, SCHEDULE_TIMEOUT)
     after, moments, horizon = entry
     return horizon < now or any(started < moment <= now for moment in moments)
 
@@ -273,8 +276,11 @@ class PageCacheMiddleware:
                 return None
             _thread.used_cache = True
             key = page_key(request, version)
-            cached = cache.get(key)
-            if cached is not None and went_live_between(version, cached[-1], started):
+            found = cache.get_many([key, schedule_key(version)])
+            cached = found.get(key)
+            if cached is not None and went_live_between(
+                cached[-1], started, version, found.get(schedule_key(version))
+            ):
                 cached = None
         except Exception:
             logger.exception("The page cache could not be read; answering uncached.")

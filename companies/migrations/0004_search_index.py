@@ -7,13 +7,20 @@ substring (LIKE/ILIKE) and typo (word similarity) matching; and a small function
 runs the typo match at our own similarity threshold.
 
 SQLite: an FTS5 table with the trigram tokenizer over name, Chinese name and summary,
-reading its content from ``companies_company`` and kept current by triggers.
+reading its content from ``companies_company`` and kept current by triggers; and an
+index on ``name_zh`` for the LIKE of one- and two-character searches.
+
+SQLite cannot alter most columns in place: Django rebuilds the table instead (as
+0005_updated_at_index does), and the triggers go with the old table. So after every
+``migrate`` (and ``flush``) :func:`restore_sqlite_triggers` puts back any that are
+missing, and rebuilds the index they no longer kept current.
 
 Neither is part of the model state: the model has no field for them. Other backends
 get nothing and fall back to plain substring search.
 """
 
-from django.db import migrations
+from django.db import connections, migrations
+from django.db.models.signals import post_migrate
 
 # The pairs of adjacent Chinese characters of a text, space-separated: 腾讯科技 gives
 # "腾讯 讯科 科技". Two characters are the commonest length of a Chinese search (腾讯,
@@ -61,26 +68,20 @@ POSTGRESQL_BACKWARD = [
     "DROP FUNCTION IF EXISTS companies_cjk_bigrams(text)",
 ]
 
-SQLITE_FORWARD = [
-    """
-    CREATE VIRTUAL TABLE companies_company_fts USING fts5(
-        name, name_zh, summary,
-        content='companies_company', content_rowid='id', tokenize='trigram'
-    )
-    """,
-    """
+SQLITE_TRIGGERS = {
+    "companies_company_fts_insert": """
     CREATE TRIGGER companies_company_fts_insert AFTER INSERT ON companies_company BEGIN
         INSERT INTO companies_company_fts (rowid, name, name_zh, summary)
         VALUES (new.id, new.name, new.name_zh, new.summary);
     END
     """,
-    """
+    "companies_company_fts_delete": """
     CREATE TRIGGER companies_company_fts_delete AFTER DELETE ON companies_company BEGIN
         INSERT INTO companies_company_fts (companies_company_fts, rowid, name, name_zh, summary)
         VALUES ('delete', old.id, old.name, old.name_zh, old.summary);
     END
     """,
-    """
+    "companies_company_fts_update": """
     CREATE TRIGGER companies_company_fts_update
     AFTER UPDATE OF id, name, name_zh, summary ON companies_company BEGIN
         INSERT INTO companies_company_fts (companies_company_fts, rowid, name, name_zh, summary)
@@ -89,14 +90,28 @@ SQLITE_FORWARD = [
         VALUES (new.id, new.name, new.name_zh, new.summary);
     END
     """,
-    "INSERT INTO companies_company_fts (companies_company_fts) VALUES ('rebuild')",
-    # Words of one or two characters are looked for with LIKE: scanning this index is
-    # several times cheaper than scanning the table.
-    "CREATE INDEX company_name_zh_idx ON companies_company (name_zh)",
+}
+SQLITE_REBUILD = "INSERT INTO companies_company_fts (companies_company_fts) VALUES ('rebuild')"
+SQLITE_INDEXES = {
+    # Words of one or two characters are looked for with LIKE: scanning this index
+    # costs a fraction of scanning the table.
+    "company_name_zh_idx": "CREATE INDEX company_name_zh_idx ON companies_company (name_zh)",
+}
+
+SQLITE_FORWARD = [
+    """
+    CREATE VIRTUAL TABLE companies_company_fts USING fts5(
+        name, name_zh, summary,
+        content='companies_company', content_rowid='id', tokenize='trigram'
+    )
+    """,
+    *SQLITE_TRIGGERS.values(),
+    SQLITE_REBUILD,
+    *SQLITE_INDEXES.values(),
 ]
 
 SQLITE_BACKWARD = [
-    "DROP INDEX IF EXISTS company_name_zh_idx",
+    *(f"DROP INDEX IF EXISTS {name}" for name in SQLITE_INDEXES),
     "DROP TRIGGER IF EXISTS companies_company_fts_update",
     "DROP TRIGGER IF EXISTS companies_company_fts_delete",
     "DROP TRIGGER IF EXISTS companies_company_fts_insert",
@@ -122,6 +137,34 @@ def forward(apps, schema_editor):
 
 def backward(apps, schema_editor):
     run(schema_editor, 1)
+
+
+def restore_sqlite_triggers(sender, using, **kwargs):
+    """Put back the FTS triggers and the index a rebuilt ``companies_company`` lost, and
+    bring the FTS index up to date; nothing when all are there (or the table is not)."""
+    connection = connections[using]
+    if getattr(sender, "name", None) != "companies" or connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE name = 'companies_company_fts' "
+            "OR (type IN ('trigger', 'index') AND tbl_name = 'companies_company')"
+        )
+        present = {row[0] for row in cursor.fetchall()}
+        if "companies_company_fts" not in present:
+            return
+        missing = [name for name in SQLITE_TRIGGERS if name not in present]
+        for name in missing:
+            cursor.execute(SQLITE_TRIGGERS[name])
+        if missing:
+            cursor.execute(SQLITE_REBUILD)
+        for name, sql in SQLITE_INDEXES.items():
+            if name not in present:
+                cursor.execute(sql)
+
+
+# This module is loaded whenever migrations are, so the check follows every migrate.
+post_migrate.connect(restore_sqlite_triggers, dispatch_uid="companies_fts_triggers")
 
 
 class Migration(migrations.Migration):

@@ -19,6 +19,12 @@ JSON_URL = reverse("companies:export_json")
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def no_page_cache(settings):
+    """The directory's own answers, not the page cache's (tests/test_cache.py has those)."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def content():
     """50 companies over two hubs and two sectors, a draft, and a company in a draft hub."""
