@@ -191,7 +191,8 @@ class Traffic:
             self.errors.append(f"{response.status} {request.url}")
 
     def _on_failed(self, request):
-        if self.is_own(request.url):
+        # A navigation cancels the loads still under way on the page it leaves.
+        if self.is_own(request.url) and request.failure != "net::ERR_ABORTED":
             self.errors.append(f"failed ({request.failure}) {request.url}")
 
     def _on_console(self, message):

@@ -99,7 +99,9 @@ def test_visitor_goes_from_home_to_a_company_in_a_city_and_sector(
     expect(sector).to_have_value("")
 
     # Narrowed to a sector with the form: a select and a submit button.
-    sector.select_option(label=sector_name)
+    # Options carry the facet count for the current result, e.g. "Software (63)".
+    expect(sector.locator(f'option[value="{SECTOR}"]')).to_contain_text(sector_name)
+    sector.select_option(value=SECTOR)
     page.get_by_role("button", name=re.compile(r"^(filter|apply|show|search)", re.I)).click()
     expect(page).to_have_url(re.compile(rf"sector={SECTOR}"))
     assert query(page)["city"] == CITY
