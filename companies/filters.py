@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cities.views import visible_cities, visible_zones
 from companies.models import Company, Presence, Sector
-from companies.search import MAX_QUERY_LENGTH, normalise_query, search_filter, search_rank
+from companies.search import MAX_QUERY_LENGTH, normalise_query, search_condition, search_rank
 from hubguide.publishing import EARLIEST_YEAR, LATEST_YEAR
 
 # Facets are counted for results of at most this many companies; beyond, counting
@@ -306,9 +306,13 @@ class CompanyFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         """Apply the fields that validated; a field with an error is left out, not fatal."""
         queryset = self.matching(queryset)
-        if self.sort_order == "relevance":
-            queryset = queryset.annotate(rank=search_rank(self.query, using=queryset.db))
-        return queryset.order_by(*ORDERINGS[self.sort_order])
+        order = self.sort_order
+        if order == "relevance":
+            if self.search is None:
+                order = "name"  # every company matches an empty query alike
+            else:
+                queryset = queryset.annotate(rank=search_rank(self.query, using=queryset.db))
+        return queryset.order_by(*ORDERINGS[order])
 
     def matching(self, queryset, *, without=()):
         """``queryset`` narrowed by the search and every applied filter not in ``without``.
@@ -321,9 +325,23 @@ class CompanyFilter(django_filters.FilterSet):
             if name in applied:
                 queryset = self.filters[name].filter(queryset, applied[name])
         queryset = self.filter_presences(queryset, applied)
-        return search_filter(
-            queryset, self.query, cities=visible_cities(self.viewer), scope=self.queryset
-        )
+        if self.search is not None:
+            queryset = queryset.filter(self.search)
+        return queryset
+
+    @property
+    def search(self):
+        """The condition of the search, built once for the result and its facets."""
+        if not hasattr(self, "_search"):
+            fields = self.form.fields
+            self._search = search_condition(
+                self.query,
+                using=self.queryset.db,
+                hubs=fields["city"].rows,
+                sectors=fields["sector"].rows,
+                scope=self.queryset,
+            )
+        return self._search
 
     def filter_presences(self, queryset, applied):
         """Hub, zone and kind of presence must all hold for one and the same presence."""

@@ -44,6 +44,7 @@ from operator import and_, or_
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
+    SearchVectorExact,
     SearchVectorField,
     TrigramStrictWordSimilarity,
 )
@@ -295,9 +296,9 @@ def _fts_string(text):
     return '"' + text.replace('"', '""') + '"'
 
 
-def _fts_matches(match, *, unless=None):
-    """Companies whose row in the FTS table matches ``match``; none at all when the
-    queryset ``unless`` has a row (tested first, so the index is then not read)."""
+def _fts_ids(match, *, unless=None):
+    """SQL for the ids of the rows of the FTS table matching ``match``; none at all when
+    the queryset ``unless`` has a row (tested first: the index is then not read)."""
     sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
     params = (match,)
     if unless is not None:
@@ -307,7 +308,7 @@ def _fts_matches(match, *, unless=None):
             f"WHERE NOT EXISTS ({unless_sql}) AND {FTS_TABLE} MATCH %s"
         )
         params = (*unless_params, match)
-    return Company.objects.filter(pk__in=RawSQL(sql, params))
+    return RawSQL(sql, params)
 
 
 # Backends ------------------------------------------------------------------------
@@ -316,16 +317,16 @@ def _fts_matches(match, *, unless=None):
 class _Portable:
     """Case-insensitive substrings everywhere; no typo tolerance, no text score."""
 
-    def text_matches(self, term):
-        """Companies whose own text (names, summary) holds ``term``."""
-        return Company.objects.filter(
+    def text_condition(self, term):
+        """A condition on companies: their own text (names, summary) holds ``term``."""
+        return (
             Q(name__icontains=term.text)
             | Q(name_zh__icontains=term.text)
             | Q(summary__icontains=term.text)
         )
 
     def typo_matches(self, term, unless):
-        """Companies with a word one typo from ``term`` in their name, unless the
+        """Companies with a word one typo from ``term`` in their name, none when the
         queryset ``unless`` has a row; ``None`` where typos are not supported."""
         return None
 
@@ -349,26 +350,22 @@ class _PostgreSQL(_Portable):
             ),
         )
 
-    def text_matches(self, term):
-        condition = Q(search_vector=self.tsquery([term]))
+    def text_condition(self, term):
+        condition = Q(SearchVectorExact(_SearchVector(), self.tsquery([term])))
         if term.cjk and len(term.text) == 2:
-            pass  # a pair of Chinese characters is a word of the vector
-        elif term.cjk:
-            condition |= Q(_ILike(F("name_zh"), term.like()))
-        else:
-            condition |= Q(_ILike(F("name"), term.like())) | Q(_ILike(F("name_zh"), term.like()))
-        return Company.objects.alias(search_vector=_SearchVector()).filter(condition)
+            return condition  # a pair of Chinese characters is a word of the vector
+        condition |= Q(_ILike(F("name_zh"), term.like()))
+        if not term.cjk:
+            condition |= Q(_ILike(F("name"), term.like()))
+        return condition
 
     def typo_matches(self, term, unless):
         # The uncorrelated NOT EXISTS is a one-time filter: the index is not read when
         # it fails.
+        chunks = (Q(_ILike(F("name"), term.like(*chunk))) for chunk in term.typo_chunks())
         return (
             Company.objects.filter(~Exists(unless))
-            .filter(
-                reduce(
-                    or_, (Q(_ILike(F("name"), term.like(*chunk))) for chunk in term.typo_chunks())
-                )
-            )
+            .filter(reduce(or_, chunks))
             .filter(self.typo_condition(term))
         )
 
@@ -381,21 +378,22 @@ class _PostgreSQL(_Portable):
 
 
 class _SQLite(_Portable):
-    def text_matches(self, term):
+    def text_condition(self, term):
         if not term.short:
-            return _fts_matches(_fts_string(term.text))
-        if term.cjk:
-            return Company.objects.filter(_Like(F("name_zh"), term.like()))
-        return Company.objects.filter(
-            Q(_Like(F("name"), term.like())) | Q(_Like(F("name_zh"), term.like()))
-        )
+            return Q(pk__in=_fts_ids(_fts_string(term.text)))
+        condition = Q(_Like(F("name_zh"), term.like()))
+        if not term.cjk:
+            condition |= Q(_Like(F("name"), term.like()))
+        return condition
 
     def typo_matches(self, term, unless):
         chunks = " OR ".join(
             "(" + " AND ".join(_fts_string(part) for part in chunk) + ")"
             for chunk in term.typo_chunks()
         )
-        return _fts_matches(f"name : ({chunks})", unless=unless).filter(self.typo_condition(term))
+        return Company.objects.filter(pk__in=_fts_ids(f"name : ({chunks})", unless=unless)).filter(
+            self.typo_condition(term)
+        )
 
     def typo_condition(self, term):
         return GreaterThanOrEqual(_WordSimilarity(Value(term.text), "name"), TYPO_SIMILARITY)
@@ -419,65 +417,86 @@ def _backend(using):
 # Matching and ranking --------------------------------------------------------------
 
 
-def _union(*querysets):
-    first, *rest = (queryset.order_by() for queryset in querysets)
-    return first.union(*rest, all=True)
+def _named(rows, term):
+    """The ids of ``rows`` (hubs, sectors) whose name or Chinese name holds ``term``."""
+    needle = term.text.casefold()
+    return [
+        row.pk
+        for row in rows
+        if needle in row.name.casefold() or needle in (row.name_zh or "").casefold()
+    ]
 
 
-def _matches_as_written(backend, term, cities):
-    """The ids of companies matching ``term`` as written (with repeats)."""
-    sectors = Sector.objects.filter(Q(name__icontains=term.text) | Q(name_zh__icontains=term.text))
-    hubs = cities.filter(Q(name__icontains=term.text) | Q(name_zh__icontains=term.text))
-    return _union(
-        backend.text_matches(term).values("pk"),
-        Company.sectors.through.objects.filter(sector__in=sectors).values("company_id"),
-        Presence.objects.filter(city__in=hubs).values("company_id"),
-    )
-
-
-def _term_condition(backend, term, cities, scope):
-    matches = _matches_as_written(backend, term, cities)
-    if term.typo_tolerant:
+def _term_condition(backend, term, hubs, sectors, scope):
+    text = backend.text_condition(term)
+    hub_ids, sector_ids = _named(hubs, term), _named(sectors, term)
+    parts = [Company.objects.filter(text).values("pk")]
+    if hub_ids:
+        parts.append(Presence.objects.filter(city_id__in=hub_ids).values("company_id"))
+    if sector_ids:
+        parts.append(
+            Company.sectors.through.objects.filter(sector_id__in=sector_ids).values("company_id")
+        )
+    if term.typo_tolerant and not hub_ids and not sector_ids:
         # Typos only for a word that finds nothing as written: never noise beside the
         # real matches, and the index searched for them only when it is needed.
-        typos = backend.typo_matches(
-            term, unless=scope.filter(pk__in=_matches_as_written(backend, term, cities))
-        )
+        typos = backend.typo_matches(term, unless=scope.filter(text))
         if typos is not None:
-            matches = _union(matches, typos.values("pk"))
-    condition = Q(pk__in=matches)
+            parts.append(typos.values("pk"))
+    first, *rest = (part.order_by() for part in parts)
+    condition = Q(pk__in=first.union(*rest, all=True) if rest else first)
     return ~condition if term.negated else condition
 
 
-def search_filter(queryset, q, *, cities=None, scope=None):
-    """``queryset`` narrowed to the companies matching ``q`` (see the module's docstring).
+def search_condition(q, *, using="default", hubs=None, sectors=None, scope=None):
+    """A condition on companies: they match ``q`` (see the module's docstring); ``None``
+    for an empty query.
 
-    Hub names are matched only in ``cities`` (default: the published ones), so a draft
-    hub cannot be found by its name. Whether a word matches as written, or needs typo
-    tolerance, is decided among the companies of ``scope`` (default: ``queryset``):
-    give the visible companies before any other filter, so that every facet of a result
-    treats the word alike. An empty query keeps the queryset whole; a query with
-    nothing to look for (only punctuation) matches nothing.
+    The names of ``hubs`` and ``sectors`` (rows, or querysets to read; default: the
+    published hubs and every sector) are matched here, in Python: these are small
+    tables, and a query for the companies of the matching ones gets the database's
+    estimates right. Give the hubs the viewer may see, so that a draft hub cannot be
+    found by its name. Whether a word matches as written, or needs typo tolerance, is
+    decided among the companies of ``scope`` (default: the published ones): give those
+    the viewer may see, before any other filter, so that a result and each of its
+    facets treat the word alike. A query with nothing to look for (only punctuation)
+    matches nothing.
     """
+    if not normalise_query(q):
+        return None
     groups = parse_query(q)
     if not groups:
-        return queryset.none() if normalise_query(q) else queryset
-    backend = _backend(queryset.db)
+        return Q(pk__in=[])
+    backend = _backend(using)
     if isinstance(backend, _SQLite):
         # For a connection opened before this module was imported.
-        connection = connections[queryset.db]
+        connection = connections[using]
         connection.ensure_connection()
         register_sqlite_functions(connection)
-    cities = City.objects.published() if cities is None else cities
-    scope = queryset if scope is None else scope
-    condition = reduce(
+    hubs = list(City.objects.published() if hubs is None else hubs)
+    sectors = list(Sector.objects.all() if sectors is None else sectors)
+    scope = Company.objects.published() if scope is None else scope
+    return reduce(
         or_,
         (
-            reduce(and_, (_term_condition(backend, term, cities, scope) for term in group))
+            reduce(and_, (_term_condition(backend, term, hubs, sectors, scope) for term in group))
             for group in groups
         ),
     )
-    return queryset.filter(condition)
+
+
+def search_filter(queryset, q, *, hubs=None, sectors=None, scope=None):
+    """``queryset`` narrowed to the companies matching ``q``; whole for an empty query.
+    The other arguments as for :func:`search_condition`; ``scope`` defaults to
+    ``queryset``."""
+    condition = search_condition(
+        q,
+        using=queryset.db,
+        hubs=hubs,
+        sectors=sectors,
+        scope=queryset if scope is None else scope,
+    )
+    return queryset if condition is None else queryset.filter(condition)
 
 
 def search_rank(q, *, using="default"):
@@ -515,12 +534,12 @@ def search_rank(q, *, using="default"):
     return tier + backend.text_score(terms) * Value(TEXT_SCORE_WEIGHT)
 
 
-def search_companies(queryset, q, *, cities=None, scope=None):
+def search_companies(queryset, q, *, hubs=None, sectors=None, scope=None):
     """``queryset`` narrowed to the companies matching ``q``, annotated with ``rank``.
 
     Each company appears once: every condition is a subquery, never a join. An empty
     query keeps the queryset whole, with rank 0 everywhere.
     """
-    return search_filter(queryset, q, cities=cities, scope=scope).annotate(
+    return search_filter(queryset, q, hubs=hubs, sectors=sectors, scope=scope).annotate(
         rank=search_rank(q, using=queryset.db)
     )

@@ -1,14 +1,15 @@
 """Indexes for the directory's search, each backend its own (see companies/search.py).
 
 PostgreSQL: the pg_trgm extension; a stored generated ``search_vector`` (names weight A,
-summary weight B) that the database keeps current on every write, bulk_create and raw
-SQL included, with a GIN index; GIN trigram indexes on ``name`` and ``name_zh`` for
-substring (LIKE/ILIKE) and typo (word similarity) matching; and a small function that
-runs the typo match at our own similarity threshold.
+pairs of Chinese characters C, summary weight B) that the database keeps current on
+every write, bulk_create and raw SQL included, with a GIN index; GIN trigram indexes on
+``name`` and ``name_zh`` for substrings (ILIKE), typo candidates among them.
 
 SQLite: an FTS5 table with the trigram tokenizer over name, Chinese name and summary,
 reading its content from ``companies_company`` and kept current by triggers; and an
 index on ``name_zh`` for the LIKE of one- and two-character searches.
+
+Both: an index on ``(lower(name), slug)``, the directory's default order.
 
 SQLite cannot alter most columns in place: Django rebuilds the table instead (as
 0005_updated_at_index does), and the triggers go with the old table. So after every
@@ -39,6 +40,10 @@ AS $$
 $$
 """
 
+# The directory's default order (and the tie-break of every other): the first page
+# without reading and sorting every company.
+NAME_ORDER_INDEX = "CREATE INDEX company_name_order_idx ON companies_company (lower(name), slug)"
+
 POSTGRESQL_FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     CJK_BIGRAMS_FUNCTION,
@@ -56,11 +61,13 @@ POSTGRESQL_FORWARD = [
     "CREATE INDEX company_search_vector_idx ON companies_company USING gin (search_vector)",
     "CREATE INDEX company_name_trgm_idx ON companies_company USING gin (name gin_trgm_ops)",
     "CREATE INDEX company_name_zh_trgm_idx ON companies_company USING gin (name_zh gin_trgm_ops)",
+    NAME_ORDER_INDEX,
     "ANALYZE companies_company",
 ]
 
 # The extension stays: other tables may have come to use it.
 POSTGRESQL_BACKWARD = [
+    "DROP INDEX IF EXISTS company_name_order_idx",
     "DROP INDEX IF EXISTS company_name_zh_trgm_idx",
     "DROP INDEX IF EXISTS company_name_trgm_idx",
     "DROP INDEX IF EXISTS company_search_vector_idx",
@@ -96,6 +103,7 @@ SQLITE_INDEXES = {
     # Words of one or two characters are looked for with LIKE: scanning this index
     # costs a fraction of scanning the table.
     "company_name_zh_idx": "CREATE INDEX company_name_zh_idx ON companies_company (name_zh)",
+    "company_name_order_idx": NAME_ORDER_INDEX,
 }
 
 SQLITE_FORWARD = [
