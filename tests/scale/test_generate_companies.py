@@ -95,14 +95,26 @@ def test_presences_are_in_published_cities_and_their_zones_in_the_same_city(cont
 
 def test_the_same_seed_gives_the_same_companies(content):
     generate("--count", "300", "--seed", "11")
-    first = list(Company.objects.filter(slug__startswith="gen-").values_list("slug", "name_zh"))
+    first = list(
+        Company.objects.filter(slug__startswith="gen-")
+        .order_by("slug")
+        .values_list("slug", "name_zh")
+    )
 
     generate("--clear", "--count", "300", "--seed", "11")
-    second = list(Company.objects.filter(slug__startswith="gen-").values_list("slug", "name_zh"))
+    second = list(
+        Company.objects.filter(slug__startswith="gen-")
+        .order_by("slug")
+        .values_list("slug", "name_zh")
+    )
 
     assert first == second
     generate("--clear", "--count", "300", "--seed", "12")
-    third = list(Company.objects.filter(slug__startswith="gen-").values_list("slug", "name_zh"))
+    third = list(
+        Company.objects.filter(slug__startswith="gen-")
+        .order_by("slug")
+        .values_list("slug", "name_zh")
+    )
     assert third != first
 
 
