@@ -5,12 +5,16 @@ come through ``Prefetch`` objects whose querysets already hide what a visitor ma
 see, so templates never filter and never query.
 """
 
-from django.db.models import Count, F, Prefetch, Q, Window
-from django.db.models.functions import RowNumber
+from dataclasses import dataclass
+
+from django.db import connections
+from django.db.models import F, Prefetch
+from django.db.models.expressions import RawSQL
 from django.views.generic import DetailView, ListView
 
 from cities.models import City, Figure, Policy, Zone
-from companies.models import Company, Presence
+from companies.models import NOTABLE_ORDER, Presence
+from hubguide.publishing import published_q
 
 
 def is_staff(user):
@@ -33,7 +37,7 @@ def visible_presences(user):
     """Presences of companies the user may see, with what a listing of them shows."""
     presences = Presence.objects.select_related("company", "zone")
     if not is_staff(user):
-        presences = presences.filter(company__in=Company.objects.published())
+        presences = presences.filter(published_q("company__"))
     return presences
 
 
@@ -57,46 +61,114 @@ def group_by_choice(rows, attribute, choices):
     return [(labels.get(value, value), items) for value, items in groups.items() if items]
 
 
-PRESENCES_SHOWN_PER_KIND = 12
+PRESENCES_SHOWN_PER_KIND = 6
+# Presences are counted up to this many per kind (and companies up to this many): a
+# bigger number is shown as "more than" it, and costs no more to find.
+PRESENCE_COUNT_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A count that stops at a limit: ``more`` when there are more than ``number``."""
+
+    number: int
+    more: bool = False
+
+    @classmethod
+    def of(cls, count, limit):
+        return cls(limit, True) if count > limit else cls(count)
+
+    def __int__(self):
+        return self.number
+
+
+def _compiled(queryset):
+    return queryset.query.get_compiler(queryset.db).as_sql()
+
+
+def _union_all(selects):
+    """One SQL text and its parameters: ``selects`` (``(sql, params)`` whose ``{}``
+    takes a compiled queryset) joined by UNION ALL."""
+    sql, params = [], []
+    for template, queryset in selects:
+        part_sql, part_params = _compiled(queryset)
+        sql.append(template.format(part_sql))
+        params.extend(part_params)
+    return " UNION ALL ".join(sql), params
 
 
 def presence_summary(presences, user):
     """A bounded view of many presences: the most notable few of each kind, and counts.
 
-    Two queries whatever the number of presences: one aggregate for the counts, one
-    ranked query for the rows shown. Notable means cited by a source, then the largest
-    head count and investment, then the company's name.
+    Two queries whatever the number of presences, each reading at most a fixed number
+    of rows along an index (companies.models.NOTABLE_ORDER): the counts, each stopping
+    past ``PRESENCE_COUNT_LIMIT``, and the first ``PRESENCES_SHOWN_PER_KIND`` of each
+    kind in notable order (cited by a source, then the largest head count and
+    investment). Returns the groups of a kind each, in the order of the kinds, and the
+    number of companies (a ``Tally``).
     """
     presences = presences.order_by()
-    totals = presences.aggregate(
-        companies=Count("company", distinct=True),
-        **{kind: Count("pk", filter=Q(kind=kind)) for kind in Presence.Kind.values},
+    kinds = Presence.Kind.values
+    limit = PRESENCE_COUNT_LIMIT
+    sql, params = _union_all(
+        [
+            (
+                f"SELECT '{kind}', COUNT(*) FROM ({{}}) AS counted_{kind}",
+                presences.filter(kind=kind).values("pk")[: limit + 1],
+            )
+            for kind in kinds
+        ]
+        + [
+            (
+                "SELECT '', COUNT(*) FROM ({}) AS counted_companies",
+                presences.values("company_id").distinct()[: limit + 1],
+            )
+        ]
     )
-    notable = Window(
-        RowNumber(),
-        partition_by=[F("kind")],
-        order_by=[
-            F("source").asc(nulls_last=True),
-            F("headcount").desc(nulls_last=True),
-            F("investment").desc(nulls_last=True),
-            F("company__name").asc(),
-        ],
-    )
-    shown = hide_invisible_zones(
-        presences.annotate(notable=notable)
-        .filter(notable__lte=PRESENCES_SHOWN_PER_KIND)
-        .order_by("notable"),
-        user,
+    with connections[presences.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        counts = dict(cursor.fetchall())
+
+    first_ids, first_params = (
+        _union_all(
+            (
+                f"SELECT * FROM ({{}}) AS notable_{kind}",
+                presences.filter(kind=kind)
+                .order_by(*NOTABLE_ORDER)
+                .values("pk")[:PRESENCES_SHOWN_PER_KIND],
+            )
+            for kind in kinds
+            if counts[kind]
+        )
+        if any(counts[kind] for kind in kinds)
+        else ("", [])
     )
     by_kind = {}
-    for presence in shown:
-        by_kind.setdefault(presence.kind, []).append(presence)
+    if first_ids:
+        shown = presences.filter(pk__in=RawSQL(first_ids, first_params))
+        for presence in sorted(hide_invisible_zones(shown, user), key=notable_key):
+            by_kind.setdefault(presence.kind, []).append(presence)
     groups = [
-        {"kind": kind, "label": label, "presences": by_kind[kind], "total": totals[kind]}
+        {
+            "kind": kind,
+            "label": label,
+            "presences": by_kind[kind],
+            "total": Tally.of(counts[kind], limit),
+        }
         for kind, label in Presence.Kind.choices
         if kind in by_kind
     ]
-    return groups, totals["companies"]
+    return groups, Tally.of(counts[""], limit)
+
+
+def notable_key(presence):
+    """``NOTABLE_ORDER`` in Python, for rows already read."""
+    return (
+        presence.source_id is None,
+        -(presence.headcount if presence.headcount is not None else -1),
+        -(presence.investment if presence.investment is not None else -1),
+        presence.slug,
+    )
 
 
 def hide_invisible_zones(presences, user):

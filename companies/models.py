@@ -1,7 +1,9 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import IsNull
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -16,6 +18,17 @@ from hubguide.publishing import (
     SlugModel,
     validate_not_future_year,
     year_range_q,
+)
+
+# The order of a hub's or zone's "most notable" presences: cited by a source first, then
+# the largest head count, then the largest investment (unknown ones last), then by slug
+# (which starts with the company's). Indexed per hub and per zone (Presence.Meta), so a
+# page reads the first few of each kind in order at any size.
+NOTABLE_ORDER = (
+    IsNull(F("source"), True).asc(),
+    Coalesce("headcount", Value(-1), output_field=models.BigIntegerField()).desc(),
+    Coalesce("investment", Value(-1), output_field=models.DecimalField()).desc(),
+    F("slug").asc(),
 )
 
 year_validators = [
@@ -118,6 +131,7 @@ class Company(Publishable):
             ),
         ]
         indexes = [
+            *Publishable.Meta.indexes,
             models.Index(fields=["name"], name="company_name_idx"),
             models.Index(fields=["kind"], name="company_kind_idx"),
             models.Index(fields=["founded"], name="company_founded_idx"),
@@ -224,6 +238,9 @@ class Presence(SlugModel):
         ]
         indexes = [
             models.Index(fields=["city", "kind"], name="presence_city_kind_idx"),
+            # A hub's or a zone's most notable presences of a kind, read in order.
+            models.Index(F("city"), F("kind"), *NOTABLE_ORDER, name="presence_city_notable_idx"),
+            models.Index(F("zone"), F("kind"), *NOTABLE_ORDER, name="presence_zone_notable_idx"),
         ]
 
     def __str__(self):

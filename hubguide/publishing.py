@@ -33,12 +33,19 @@ class SlugQuerySet(models.QuerySet):
         return self.get(slug=slug)
 
 
+def published_q(prefix=""):
+    """The condition "published, and its time has come", on the model reached by
+    ``prefix`` ("company__"), or on the queryset's own model; a join, not a subquery,
+    so that a query can stop at its first rows."""
+    return Q(**{f"{prefix}status": Status.PUBLISHED}) & (
+        Q(**{f"{prefix}publish_at__isnull": True})
+        | Q(**{f"{prefix}publish_at__lte": timezone.now()})
+    )
+
+
 class PublishableQuerySet(SlugQuerySet):
     def published(self):
-        now = timezone.now()
-        return self.filter(
-            Q(status=Status.PUBLISHED) & (Q(publish_at__isnull=True) | Q(publish_at__lte=now))
-        )
+        return self.filter(published_q())
 
     def visible_to(self, user):
         """Everything for staff (who preview drafts); only published rows for visitors."""
@@ -99,6 +106,14 @@ class Publishable(SlugModel):
             models.CheckConstraint(
                 condition=Q(status__in=Status.values),
                 name="%(app_label)s_%(class)s_status_valid",
+            ),
+        ]
+        # Scheduled items only: the page cache asks when the next one comes out.
+        indexes = [
+            models.Index(
+                fields=["publish_at"],
+                condition=Q(publish_at__isnull=False),
+                name="%(app_label)s_%(class)s_pub_at",
             ),
         ]
 

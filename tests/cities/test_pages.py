@@ -10,7 +10,7 @@ from django.test import Client
 from PIL import Image
 
 from cities.models import Figure, Policy, Zone
-from cities.views import PRESENCES_SHOWN_PER_KIND
+from cities.views import PRESENCE_COUNT_LIMIT, PRESENCES_SHOWN_PER_KIND
 from companies.models import Presence
 from hubguide.markdown import render_markdown
 from hubguide.publishing import Status
@@ -524,17 +524,46 @@ def test_city_profile_runs_a_fixed_number_of_queries(client, django_assert_num_q
 def test_city_profile_with_200_companies_present_runs_the_same_queries_and_stays_short(
     client, django_assert_num_queries
 ):
+    """Past PRESENCE_COUNT_LIMIT the page says "more than": counting stops there."""
     city = make_city()
-    for _ in range(210):
+    for _ in range(PRESENCE_COUNT_LIMIT + 10):
         make_presence(company=make_company(), city=city, kind=Presence.Kind.OFFICE)
 
     with django_assert_num_queries(7):
         response = client.get(city.get_absolute_url())
     html = html_of(response)
     assert html.count('class="presence"') == PRESENCES_SHOWN_PER_KIND
-    assert "210 companies in the guide have a presence" in html
-    assert f"All 210 office presences in {city.name}" in html
+    assert f"More than {PRESENCE_COUNT_LIMIT} companies in the guide have a presence" in html
+    assert f'<span class="count">{PRESENCE_COUNT_LIMIT}+</span>' in html
+    assert f"All the office presences in {city.name}" in html
     assert f"?city={city.slug}&amp;presence=office" in html
+
+
+def test_city_profile_counts_exactly_below_the_limit(client):
+    city = make_city()
+    for _ in range(PRESENCES_SHOWN_PER_KIND + 3):
+        make_presence(company=make_company(), city=city, kind=Presence.Kind.FACTORY)
+    make_presence(company=make_company(), city=city, kind=Presence.Kind.OFFICE)
+    draft = make_company(status=Status.DRAFT)
+    make_presence(company=draft, city=city, kind=Presence.Kind.FACTORY)
+
+    html = html_of(client.get(city.get_absolute_url()))
+    total = PRESENCES_SHOWN_PER_KIND + 4
+    assert f"{total} companies in the guide have a presence in {city.name}" in html
+    assert f"All {PRESENCES_SHOWN_PER_KIND + 3} factory presences in {city.name}" in html
+    assert draft.name not in html
+
+
+def test_city_profile_lists_presences_by_source_then_size(client):
+    city = make_city()
+    make_presence(company=make_company(name="Small Co"), city=city, headcount=10)
+    make_presence(company=make_company(name="Unknown Size Co"), city=city)
+    make_presence(company=make_company(name="Big Co"), city=city, headcount=5000)
+    make_presence(company=make_company(name="Cited Co"), city=city, source=make_source())
+
+    html = html_of(client.get(city.get_absolute_url()))
+    positions = [html.index(name) for name in ["Cited Co", "Big Co", "Small Co", "Unknown Size Co"]]
+    assert positions == sorted(positions)
 
 
 @pytest.mark.parametrize("n", [3, 30])
