@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from cities.models import City, Zone
 from companies.models import Company, Presence, Sector
@@ -172,3 +173,23 @@ def test_clear_keeps_a_generated_city_that_hand_made_content_uses():
 def test_asking_for_nothing_is_an_error():
     with pytest.raises(CommandError, match="Nothing to do"):
         generate()
+
+
+def test_the_planner_knows_the_new_size_after_a_run(content):
+    """After a bulk load the database's statistics count the new rows, so its query plans
+    fit half a million companies rather than a handful."""
+    generate("--count", "300", "--seed", "3")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE relname = %s", [Presence._meta.db_table]
+            )
+            (rows,) = cursor.fetchone()
+        else:
+            cursor.execute(
+                "SELECT stat FROM sqlite_stat1 WHERE tbl = %s AND idx = %s",
+                [Presence._meta.db_table, "presence_city_kind_idx"],
+            )
+            (stat,) = cursor.fetchone()
+            rows = int(stat.split()[0])
+    assert rows >= Presence.objects.count() > 300
