@@ -5,11 +5,18 @@ For each directory size it tops the database up with generated companies, then
 * in-process, with Django's test client and debugging off: status, queries per
   request (counted on one request), and the median and 95th percentile of server time
   over several hundred requests after a warm-up, each also as a multiple of the bare
-  view's, once with the cache off (``DummyCache``) and once with the configured cache;
-* under gunicorn (2 sync workers, production settings, static files collected):
-  requests per second for the bare view, a city page and a company page, from ``wrk``
-  when it is installed or a small threaded Python load generator otherwise, new
-  connection per request either way (sync workers close every connection).
+  view's, once with the page cache off and once on;
+* under gunicorn (2 sync workers, production settings, static files collected), again
+  with the page cache off and on: requests per second for the bare view and the pages,
+  from ``wrk`` when it is installed or a small threaded Python load generator otherwise,
+  new connection per request either way (sync workers close every connection).
+
+"Page cache off" is ``PAGE_CACHE_SECONDS = 0``: every request renders its page in full
+and runs all its queries, as a page-cache miss does in production. The configured cache
+still holds what it holds for such a request there (the sizes of image renditions).
+
+Before the sizes, ``rebuild_db`` is timed from an empty scratch database in a fresh
+process, as an operator runs it on a new machine.
 """
 
 import contextlib
@@ -32,7 +39,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import django
 from django.conf import settings
@@ -48,7 +55,6 @@ from hubguide.bench_urls import BARE_PATH
 
 BENCH_SETTINGS_MODULE = "hubguide.bench_settings"
 BENCH_URLCONF = "hubguide.bench_urls"
-DUMMY_CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 
 # (key, label) in the order of the table; the URLs come from ``pick_targets``.
 PAGES = [
@@ -60,7 +66,7 @@ PAGES = [
     ("filters", "directory, filters"),
     ("company", "company page"),
 ]
-SERVED_PAGES = ["bare", "city", "company"]
+SERVED_PAGES = ["bare", "home", "city", "search", "company"]
 MIN_TIMED = 5
 # Longer than gunicorn's 30 s worker timeout: a request that fails, failed in the server.
 REQUEST_TIMEOUT = 35
@@ -81,6 +87,7 @@ class Options:
     concurrency: int = 4
     load_generator: str = "auto"
     fresh: bool = False
+    rebuild_runs: int = 3
 
 
 @dataclass
@@ -191,7 +198,7 @@ def pick_targets(query=""):
 def in_process_settings(cache_mode, static_root):
     """What the in-process measurements run under: debugging off (no query log, no debug
     templates), the bench URLconf, plain static storage (no manifest to collect), and with
-    the cache off, ``DummyCache``."""
+    the page cache off, ``PAGE_CACHE_SECONDS = 0``."""
     Path(static_root).mkdir(parents=True, exist_ok=True)
     templates = copy.deepcopy(settings.TEMPLATES)
     for engine in templates:
@@ -208,7 +215,7 @@ def in_process_settings(cache_mode, static_root):
         },
     }
     if cache_mode == "off":
-        overrides["CACHES"] = DUMMY_CACHES
+        overrides["PAGE_CACHE_SECONDS"] = 0
     return override_settings(**overrides)
 
 
@@ -329,19 +336,23 @@ def wait_until_healthy(port, process, timeout=30.0):
 
 
 @contextlib.contextmanager
-def gunicorn_server(static_root, log_path, workers=2):
-    """Run gunicorn on a free port of 127.0.0.1 for the ``with`` block; yield the port."""
+def gunicorn_server(static_root, log_path, workers=2, page_cache=True):
+    """Run gunicorn on a free port of 127.0.0.1 for the ``with`` block; yield the port.
+    ``page_cache=False`` turns the page cache off (DJANGO_PAGE_CACHE_SECONDS=0)."""
     port = free_port()
     command = [
         sys.executable, "-m", "gunicorn", "hubguide.wsgi:application",
         "--workers", str(workers), "--worker-class", "sync",
         "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
     ]  # fmt: skip
+    env = production_env(static_root)
+    if not page_cache:
+        env["DJANGO_PAGE_CACHE_SECONDS"] = "0"
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(
             command,
             cwd=settings.BASE_DIR,
-            env=production_env(static_root),
+            env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
@@ -457,11 +468,11 @@ def collect_static(static_root):
     )
 
 
-def measure_served(targets, options, static_root, workdir, log):
+def measure_served(targets, options, static_root, workdir, log, page_cache):
     tool = choose_load_generator(options.load_generator)
     log_path = Path(workdir) / "gunicorn.log"
     results = []
-    with gunicorn_server(static_root, log_path) as port:
+    with gunicorn_server(static_root, log_path, page_cache=page_cache) as port:
         for key in SERVED_PAGES:
             label = dict(PAGES)[key]
             path = targets[key]
@@ -503,6 +514,7 @@ def measure_served(targets, options, static_root, workdir, log):
         "worker_class": "sync",
         "concurrency": options.concurrency,
         "keep_alive": False,
+        "page_cache": page_cache,
         "pages": [asdict(result) for result in results],
     }, results
 
@@ -539,6 +551,9 @@ def run(options, log, report):
     static_root = Path(workdir) / "static"
     targets = None
     try:
+        if options.rebuild_runs:
+            results["rebuild_db"] = measure_rebuild(options.rebuild_runs, workdir, log)
+            report(format_rebuild(results["rebuild_db"]))
         if options.gunicorn:
             log("Collecting static files for gunicorn …")
             collect_static(static_root)
@@ -554,16 +569,107 @@ def run(options, log, report):
                 run_result["in_process"][f"cache_{mode}_load_average"] = load_average()
                 report(format_in_process(data["companies"], mode, pages, options))
             if options.gunicorn:
-                log(f"Under gunicorn, {data['companies']:,} companies:")
-                served, pages = measure_served(targets, options, static_root, workdir, log)
-                run_result["gunicorn"] = served
-                served["load_average"] = load_average()
-                report(format_served(data["companies"], served, pages))
+                run_result["gunicorn"] = {}
+                by_mode = {}
+                for mode in options.cache_modes:
+                    log(f"Under gunicorn, {data['companies']:,} companies, page cache {mode}:")
+                    served, by_mode[mode] = measure_served(
+                        targets, options, static_root, workdir, log, page_cache=mode == "on"
+                    )
+                    served["load_average"] = load_average()
+                    run_result["gunicorn"][f"cache_{mode}"] = served
+                report(format_served(data["companies"], served, by_mode))
             results["runs"].append(run_result)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     return results
+
+
+# rebuild_db ------------------------------------------------------------------------
+
+
+def scratch_database_url(name):
+    """DATABASE_URL of an empty scratch database beside the benchmark's: a file in
+    ``name``'s directory on SQLite, a database made (or emptied) here on PostgreSQL."""
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{name}.sqlite3"
+    if connection.vendor != "postgresql":
+        raise BenchError(
+            f"rebuild_db is measured on SQLite and PostgreSQL, not {connection.vendor}."
+        )
+    url = urlsplit(database_url())
+    database = f"{settings.DATABASES['default']['NAME']}_rebuild"
+    quoted = connection.ops.quote_name(database)
+    with connection.cursor() as cursor:  # autocommit: CREATE DATABASE needs it
+        cursor.execute(f"DROP DATABASE IF EXISTS {quoted}")
+        cursor.execute(f"CREATE DATABASE {quoted}")
+    return urlunsplit(url._replace(path=f"/{database}"))
+
+
+def drop_scratch_database():
+    if connection.vendor == "postgresql":
+        database = f"{settings.DATABASES['default']['NAME']}_rebuild"
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(database)}")
+
+
+def timed_command(args, env):
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if completed.returncode:
+        raise BenchError(f"manage.py {' '.join(args)} failed:\n{completed.stderr[-2000:]}")
+    return seconds
+
+
+def measure_rebuild(runs, workdir, log):
+    """``rebuild_db`` as an operator runs it on a new machine: a fresh process, an empty
+    database, migrations, the fixtures, their media copied and their renditions made.
+    Beside it, ``manage.py check``: the cost of a Django process that starts and stops."""
+    log(f"rebuild_db from an empty {connection.vendor} database, {runs} runs …")
+    rebuild, check = [], []
+    try:
+        for run_number in range(runs):
+            scratch = Path(workdir) / f"rebuild-{run_number}"
+            env = production_env(Path(workdir) / "static")
+            env.update(
+                DATABASE_URL=scratch_database_url(scratch),
+                MEDIA_ROOT=str(scratch / "media"),
+                DJANGO_SETTINGS_MODULE="hubguide.settings",
+            )
+            rebuild.append(timed_command(["rebuild_db", "--verbosity", "0"], env))
+            check.append(timed_command(["check"], env))
+    finally:
+        drop_scratch_database()
+    median, check_median = statistics.median(rebuild), statistics.median(check)
+    return {
+        "runs": [round(seconds, 3) for seconds in rebuild],
+        "median_seconds": round(median, 3),
+        "check_median_seconds": round(check_median, 3),
+        "ratio": round(median / check_median, 2),
+    }
+
+
+def format_rebuild(result):
+    runs = ", ".join(f"{seconds:.2f}" for seconds in result["runs"])
+    return (
+        (
+            f"rebuild_db from an empty {connection.vendor} database, migrations and media "
+            f"included, a fresh process each run\n"
+            f"  median {result['median_seconds']:.2f} s (runs: {runs} s) · manage.py check "
+            f"{result['check_median_seconds']:.2f} s · ratio {result['ratio']:.1f}\n"
+        )
+        + "\n".join(busy_note())
+        + ("\n" if busy_note() else "")
+    )
 
 
 # Tables ----------------------------------------------------------------------------
@@ -586,7 +692,7 @@ def busy_note():
 
 
 def format_in_process(companies, mode, pages, options):
-    cache = "cache off (DummyCache)" if mode == "off" else "configured cache"
+    cache = "page cache off" if mode == "off" else "page cache on"
     title = (
         f"{companies:,} companies · {connection.vendor} · in-process test client, DEBUG off, "
         f"{cache} · {options.requests} requests per page after {options.warmup} warm-up"
@@ -610,20 +716,29 @@ def format_in_process(companies, mode, pages, options):
     return "\n".join(lines + notes + busy_note()) + "\n"
 
 
-def format_served(companies, served, pages):
+def format_served(companies, served, by_mode):
+    """One table: each page's requests per second with the page cache off and on, each
+    beside its ratio to the bare view (never cached) served in the same run."""
     title = (
         f"{companies:,} companies · {connection.vendor} · gunicorn, 2 sync workers, "
         f"production settings · {served['tool']}, {served['concurrency']} concurrent, "
         f"new connection per request"
     )
-    header = f"{'page':<20} {'req/s':>8} {'× bare':>7} {'requests':>9}  path"
-    lines = [title, header, "-" * len(header)]
+    modes = list(by_mode)
+    header = (
+        f"{'page':<20}"
+        + "".join(f" {'req/s ' + mode:>12} {'× bare':>7}" for mode in modes)
+        + "  path"
+    )
+    lines = [title, f"{'':<20}" + "".join(f" {'page cache ' + m:>20}" for m in modes), header]
+    lines.append("-" * len(header))
     notes = []
-    for page in pages:
-        lines.append(
-            f"{page.label:<20} {_number(page.rps, 0):>8} {_number(page.ratio, 2):>7} "
-            f"{page.requests:>9,}  {page.path}"
-        )
-        if page.error:
-            notes.append(f"  {page.label}: {page.error}")
+    for rows in zip(*by_mode.values(), strict=True):
+        first = rows[0]
+        line = f"{first.label:<20}"
+        for mode, page in zip(modes, rows, strict=True):
+            line += f" {_number(page.rps, 0):>12} {_number(page.ratio, 2):>7}"
+            if page.error:
+                notes.append(f"  {page.label}, page cache {mode}: {page.error}")
+        lines.append(f"{line}  {first.path}")
     return "\n".join(lines + notes + busy_note()) + "\n"
