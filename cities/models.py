@@ -4,7 +4,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -16,6 +15,7 @@ from hubguide.publishing import (
     LATEST_YEAR,
     Publishable,
     SlugModel,
+    slug_url,
     validate_not_future_year,
     year_range_q,
 )
@@ -183,7 +183,7 @@ class City(Publishable):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("cities:city_detail", kwargs={"slug": self.slug})
+        return slug_url("cities:city_detail", self.slug)
 
     def clean(self):
         if self.hero_image and not self.hero_alt.strip():
@@ -249,7 +249,7 @@ class Zone(Publishable):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("cities:zone_detail", kwargs={"slug": self.slug})
+        return slug_url("cities:zone_detail", self.slug)
 
 
 class Policy(Publishable):
@@ -298,7 +298,7 @@ class Policy(Publishable):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("cities:policy_detail", kwargs={"slug": self.slug})
+        return slug_url("cities:policy_detail", self.slug)
 
 
 class Figure(SlugModel):

@@ -86,15 +86,28 @@ def _compiled(queryset):
     return queryset.query.get_compiler(queryset.db).as_sql()
 
 
-def _union_all(selects):
-    """One SQL text and its parameters: ``selects`` (``(sql, params)`` whose ``{}``
-    takes a compiled queryset) joined by UNION ALL."""
-    sql, params = [], []
-    for template, queryset in selects:
-        part_sql, part_params = _compiled(queryset)
-        sql.append(template.format(part_sql))
-        params.extend(part_params)
-    return " UNION ALL ".join(sql), params
+def _per_kind(make, kinds, template, *, kind_first=False):
+    """``(sql, params)``: ``template`` for the queryset ``make(kind)`` of each kind,
+    joined by UNION ALL. ``template``'s ``{}`` takes the queryset's SQL; with
+    ``kind_first``, its first parameter (a ``%s`` before the ``{}``) is the kind.
+
+    The querysets differ in the kind only, so the first is compiled and the others reuse
+    its SQL with their kind in its place (compiling is most of what a query costs Django
+    here). Should the kind's value appear among the parameters more than once, each
+    queryset is compiled after all.
+    """
+    first_sql, first_params = _compiled(make(kinds[0]))
+    slots = [i for i, param in enumerate(first_params) if param == kinds[0]]
+    parts, params = [], []
+    for kind in kinds:
+        if len(slots) == 1:
+            sql, kind_params = first_sql, list(first_params)
+            kind_params[slots[0]] = kind
+        else:
+            sql, kind_params = _compiled(make(kind))
+        parts.append(template.format(sql))
+        params.extend([kind, *kind_params] if kind_first else kind_params)
+    return " UNION ALL ".join(parts), params
 
 
 def presence_summary(presences, user):
@@ -110,42 +123,35 @@ def presence_summary(presences, user):
     presences = presences.order_by()
     kinds = Presence.Kind.values
     limit = PRESENCE_COUNT_LIMIT
-    sql, params = _union_all(
-        [
-            (
-                f"SELECT '{kind}', COUNT(*) FROM ({{}}) AS counted_{kind}",
-                presences.filter(kind=kind).values("pk")[: limit + 1],
-            )
-            for kind in kinds
-        ]
-        + [
-            (
-                "SELECT '', COUNT(*) FROM ({}) AS counted_companies",
-                presences.values("company_id").distinct()[: limit + 1],
-            )
-        ]
+    counted_sql, counted_params = _per_kind(
+        lambda kind: presences.filter(kind=kind).values("pk")[: limit + 1],
+        kinds,
+        "SELECT %s, COUNT(*) FROM ({}) AS counted",
+        kind_first=True,
+    )
+    companies_sql, companies_params = _compiled(
+        presences.values("company_id").distinct()[: limit + 1]
     )
     with connections[presences.db].cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(
+            f"{counted_sql} UNION ALL SELECT %s, COUNT(*) FROM ({companies_sql}) AS companies",
+            [*counted_params, "", *companies_params],
+        )
         counts = dict(cursor.fetchall())
 
-    first_ids, first_params = (
-        _union_all(
-            (
-                f"SELECT * FROM ({{}}) AS notable_{kind}",
+    present = [kind for kind in kinds if counts[kind]]
+    by_kind = {}
+    if present:
+        first_sql, first_params = _per_kind(
+            lambda kind: (
                 presences.filter(kind=kind)
                 .order_by(*NOTABLE_ORDER)
-                .values("pk")[:PRESENCES_SHOWN_PER_KIND],
-            )
-            for kind in kinds
-            if counts[kind]
+                .values("pk")[:PRESENCES_SHOWN_PER_KIND]
+            ),
+            present,
+            "SELECT * FROM ({}) AS notable",
         )
-        if any(counts[kind] for kind in kinds)
-        else ("", [])
-    )
-    by_kind = {}
-    if first_ids:
-        shown = presences.filter(pk__in=RawSQL(first_ids, first_params))
+        shown = presences.filter(pk__in=RawSQL(first_sql, first_params))
         for presence in sorted(hide_invisible_zones(shown, user), key=notable_key):
             by_kind.setdefault(presence.kind, []).append(presence)
     groups = [

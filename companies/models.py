@@ -16,6 +16,7 @@ from hubguide.publishing import (
     LATEST_YEAR,
     Publishable,
     SlugModel,
+    slug_url,
     validate_not_future_year,
     year_range_q,
 )
@@ -141,7 +142,7 @@ class Company(Publishable):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("companies:company_detail", kwargs={"slug": self.slug})
+        return slug_url("companies:company_detail", self.slug)
 
     def clean(self):
         if self.logo and not self.logo_alt.strip():

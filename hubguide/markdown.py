@@ -4,6 +4,8 @@ Markdown passes raw HTML through, so everything it produces is cleaned against a
 allow-list afterwards: the allow-list, not the Markdown, decides what reaches a page.
 """
 
+from functools import lru_cache
+
 import markdown as markdown_lib
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -50,5 +52,12 @@ def render_markdown(text) -> SafeString:
     """Markdown (with tables and sane lists) to HTML that is safe to put on a page."""
     if not text:
         return mark_safe("")
-    html = markdown_lib.markdown(str(text), extensions=["tables", "sane_lists"])
-    return mark_safe(_cleaner.clean(html))  # noqa: S308 - cleaned against the allow-list
+    return mark_safe(_render(str(text)))  # noqa: S308 - cleaned against the allow-list
+
+
+@lru_cache(maxsize=512)
+def _render(text):
+    """The HTML of ``text``: the same text always gives the same HTML, so each process
+    converts a body once, not on every view of its page."""
+    html = markdown_lib.markdown(text, extensions=["tables", "sane_lists"])
+    return _cleaner.clean(html)

