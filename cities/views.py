@@ -15,6 +15,7 @@ from django.views.generic import DetailView, ListView
 from cities.models import City, Figure, Policy, Zone
 from companies.models import NOTABLE_ORDER, Presence
 from hubguide.publishing import published_q
+from hubguide.sql import compiled
 
 
 def is_staff(user):
@@ -82,10 +83,6 @@ class Tally:
         return self.number
 
 
-def _compiled(queryset):
-    return queryset.query.get_compiler(queryset.db).as_sql()
-
-
 def _per_kind(make, kinds, template, *, kind_first=False):
     """``(sql, params)``: ``template`` for the queryset ``make(kind)`` of each kind,
     joined by UNION ALL. ``template``'s ``{}`` takes the queryset's SQL; with
@@ -96,7 +93,7 @@ def _per_kind(make, kinds, template, *, kind_first=False):
     here). Should the kind's value appear among the parameters more than once, each
     queryset is compiled after all.
     """
-    first_sql, first_params = _compiled(make(kinds[0]))
+    first_sql, first_params = compiled(make(kinds[0]))
     slots = [i for i, param in enumerate(first_params) if param == kinds[0]]
     parts, params = [], []
     for kind in kinds:
@@ -104,7 +101,7 @@ def _per_kind(make, kinds, template, *, kind_first=False):
             sql, kind_params = first_sql, list(first_params)
             kind_params[slots[0]] = kind
         else:
-            sql, kind_params = _compiled(make(kind))
+            sql, kind_params = compiled(make(kind))
         parts.append(template.format(sql))
         params.extend([kind, *kind_params] if kind_first else kind_params)
     return " UNION ALL ".join(parts), params
@@ -129,7 +126,7 @@ def presence_summary(presences, user):
         "SELECT %s, COUNT(*) FROM ({}) AS counted",
         kind_first=True,
     )
-    companies_sql, companies_params = _compiled(
+    companies_sql, companies_params = compiled(
         presences.values("company_id").distinct()[: limit + 1]
     )
     with connections[presences.db].cursor() as cursor:

@@ -8,24 +8,47 @@ from django.views.generic import TemplateView
 from cities.models import City, Policy, Zone
 from cities.views import group_by_choice, key_figures_prefetch
 from companies.models import Company
+from hubguide.publishing import slug_url
+from hubguide.sql import as_datetime, union_all
 
 RECENT_UPDATES = 6
 
 
 def recent_updates(limit=RECENT_UPDATES):
-    """The latest changes to published content, newest first, as dicts for a short list."""
+    """The latest changes to published content, newest first, as dicts for a short list.
+
+    One query: the latest few of each kind (each along its updated_at index), together.
+    """
     sources = [
-        (_("Hub"), City.objects.published()),
-        (_("Zone"), Zone.objects.published().filter(city__in=City.objects.published())),
-        (_("Policy"), Policy.objects.published()),
-        (_("Company"), Company.objects.published()),
+        (_("Hub"), "cities:city_detail", City.objects.published()),
+        (
+            _("Zone"),
+            "cities:zone_detail",
+            Zone.objects.published().filter(city__in=City.objects.published()),
+        ),
+        (_("Policy"), "cities:policy_detail", Policy.objects.published()),
+        (_("Company"), "companies:company_detail", Company.objects.published()),
     ]
-    updates = []
-    for kind, queryset in sources:
-        for item in queryset.order_by("-updated_at").only("slug", "name", "updated_at")[:limit]:
-            updates.append({"kind": kind, "object": item, "updated_at": item.updated_at})
-    updates.sort(key=lambda update: update["updated_at"], reverse=True)
-    return updates[:limit]
+    sql, params = union_all(
+        (
+            "SELECT %s, slug, name, updated_at FROM ({}) AS latest",
+            [number],
+            queryset.order_by("-updated_at").values("slug", "name", "updated_at")[:limit],
+        )
+        for number, (_label, _view, queryset) in enumerate(sources)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} ORDER BY 4 DESC, 1 LIMIT %s", [*params, limit])
+        rows = cursor.fetchall()
+    return [
+        {
+            "kind": sources[number][0],
+            "name": name,
+            "url": slug_url(sources[number][1], slug),
+            "updated_at": as_datetime(updated_at),
+        }
+        for number, slug, name, updated_at in rows
+    ]
 
 
 class HomeView(TemplateView):

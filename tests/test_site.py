@@ -123,8 +123,8 @@ def test_home_runs_a_fixed_number_of_queries(client, django_assert_num_queries, 
     for _ in range(20):
         make_figure(city=make_city(), is_key=True)
 
-    # cities, key figures, then latest cities, zones, policies, companies
-    with django_assert_num_queries(6):
+    # cities, key figures, then the latest of cities, zones, policies and companies
+    with django_assert_num_queries(3):
         client.get("/")
 
 
