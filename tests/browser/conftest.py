@@ -14,6 +14,7 @@ from typing import NamedTuple
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from django.test.testcases import QuietWSGIRequestHandler
 
 from cities.models import City
 from companies.models import Presence, Sector
@@ -22,6 +23,13 @@ from tests.factories import make_company, make_presence
 # Playwright's sync API runs an event loop in the test's thread; the ORM calls the
 # tests make there (loading content, counting rows) are synchronous all the same.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+# One request per connection, as gunicorn's sync workers serve the site in production.
+# With HTTP/1.1 keep-alive, the live server (Django's threaded development server) now
+# and then answered a request on a reused connection with another file's body — site.css
+# arriving with directory.css's rules, and the page unstyled — under Debian's Chromium
+# 156.0.8078.114.
+QuietWSGIRequestHandler.protocol_version = "HTTP/1.0"
 
 ROOT = Path(__file__).resolve().parents[2]
 BROWSER_TESTS = Path(__file__).resolve().parent
