@@ -1,7 +1,10 @@
-"""The directory's current result as CSV or JSON: every page of it, streamed.
+"""The directory's current result as CSV or JSON: every page of it, streamed, in the
+order of its pages.
 
 Exports are open data: they hold published companies only, whoever downloads them,
-and list the published hubs each is present in.
+and list the published hubs each is present in. Staff, who also see drafts on the
+directory's pages, get their result less the drafts, and the download link says how
+many companies that is (companies.views.ExportView).
 """
 
 import csv

@@ -11,22 +11,43 @@ Three rules shape this module:
   shows 12 companies.
 """
 
+from typing import NamedTuple
+
 import django_filters
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.validators import validate_slug
+from django.db import connections
 from django.db.models import CharField, Count, Exists, F, OuterRef, Value
-from django.db.models.functions import Cast, Lower
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Coalesce, Lower
 from django.utils.translation import gettext_lazy as _
 
-from cities.views import visible_cities, visible_zones
-from companies.models import Company, Presence, Sector
-from companies.search import MAX_QUERY_LENGTH, normalise_query, search_condition, search_rank
-from hubguide.publishing import EARLIEST_YEAR, LATEST_YEAR
+from cities.views import is_staff, visible_cities, visible_zones
+from companies.models import (
+    UNKNOWN_YEAR_FIRST,
+    UNKNOWN_YEAR_LAST,
+    Company,
+    Presence,
+    Sector,
+)
+from companies.search import (
+    MAX_QUERY_LENGTH,
+    needs_typos,
+    normalise_query,
+    parse_query,
+    search_condition,
+    search_rank,
+)
+from hubguide.publishing import EARLIEST_YEAR, LATEST_YEAR, published_q
 
-# Facets are counted for results of at most this many companies; beyond, counting
-# would cost more than the page (the count of a bigger result is still exact).
-FACET_LIMIT = 10_000
+# A result is counted up to COUNT_LIMIT companies; up to that it is also ranked by best
+# match and has facet counts (a facet itself counting no more than that). A bigger one
+# is "more than 1,000 companies", listed by name, with as many pages as the limit
+# fills. Counting stops there because a count reads every row it counts: at 500,000
+# companies on PostgreSQL, 10,000 rows through their hubs and sectors took ~90 ms,
+# 1,000 rows ~10 ms; and no reader pages past the fiftieth page.
+COUNT_LIMIT = 1_000
 
 
 class QueryField(forms.CharField):
@@ -201,12 +222,13 @@ ORDERINGS = {
     "relevance": [F("rank").desc(), Lower("name"), "slug"],
     "name": [Lower("name"), "slug"],
     "-name": [Lower("name").desc(), "-slug"],
-    "founded": [F("founded").asc(nulls_last=True), Lower("name"), "slug"],
-    "-founded": [F("founded").desc(nulls_last=True), Lower("name"), "slug"],
+    # Unknown years last either way, as the indexes of Company.Meta read them.
+    "founded": [Coalesce("founded", Value(UNKNOWN_YEAR_LAST)), Lower("name"), "slug"],
+    "-founded": [Coalesce("founded", Value(UNKNOWN_YEAR_FIRST)).desc(), Lower("name"), "slug"],
 }
 
 PRESENCE_FILTERS = {"city": "city", "zone": "zone", "presence": "kind"}
-SIMPLE_FILTERS = ("sector", "kind", "founded_min", "founded_max")
+SIMPLE_FILTERS = ("kind", "founded_min", "founded_max")
 FACETS = ("city", "sector", "kind")
 
 
@@ -301,17 +323,59 @@ class CompanyFilter(django_filters.FilterSet):
 
     @property
     def sort_order(self):
+        if getattr(self, "too_many_to_rank", False):
+            return "name"
         return self.applied.get("sort") or default_sort(self.query)
 
+    def settle(self, *, facets=True):
+        """Count the result, up to ``COUNT_LIMIT``, and (with ``facets``) its facets, in
+        one query (:meth:`summarise`); a second one only when a search finds nothing as
+        written, to forgive a typo. A result too big to count is too big to rank: it is
+        listed by name, and the form says so. Call before ``qs``.
+
+        Sets ``result_count`` (at most ``COUNT_LIMIT``), ``count_capped``,
+        ``too_many_to_rank``, ``facets`` (``None`` for a result too big to count) and
+        ``published_count`` (how many of the result an export holds).
+        """
+        summary = self.summarise(facets=facets)
+        if not summary.count and self.search is not None and not self.typos:
+            # Nothing as written: forgive a typo.
+            self._search = self.search_condition(typos=True)
+            self.__dict__.pop("_matching_cache", None)
+            summary = self.summarise(facets=facets)
+        self.count_capped = summary.count > COUNT_LIMIT
+        self.result_count = min(summary.count, COUNT_LIMIT)
+        self.published_count = None if self.count_capped else summary.published
+        self.facets = None if self.count_capped else summary.facets
+        if self.facets is not None:
+            self.show_facets(self.facets)
+        self.too_many_to_rank = (
+            self.count_capped and self.search is not None and self.sort_order == "relevance"
+        )
+        if self.too_many_to_rank:
+            self.form.data["sort"] = "name"
+        return self.result_count
+
     def filter_queryset(self, queryset):
-        """Apply the fields that validated; a field with an error is left out, not fatal."""
-        queryset = self.matching(queryset)
+        """Apply the fields that validated; a field with an error is left out, not fatal.
+
+        ``queryset`` is django-filter's copy of ``self.queryset``: the cached
+        :meth:`matching` of the latter stands for it.
+        """
+        queryset = self.matching(self.queryset)
         order = self.sort_order
         if order == "relevance":
             if self.search is None:
                 order = "name"  # every company matches an empty query alike
             else:
-                queryset = queryset.annotate(rank=search_rank(self.query, using=queryset.db))
+                fields = self.form.fields
+                rank = search_rank(
+                    self.query,
+                    using=queryset.db,
+                    hubs=fields["city"].rows,
+                    sectors=fields["sector"].rows,
+                )
+                queryset = queryset.annotate(rank=rank)
         return queryset.order_by(*ORDERINGS[order])
 
     def matching(self, queryset, *, without=()):
@@ -319,11 +383,30 @@ class CompanyFilter(django_filters.FilterSet):
 
         Whether a word of the search needs typo tolerance is decided on ``self.queryset``
         (the companies the viewer may see), the same for the result and each facet.
+        For ``self.queryset`` the answer is kept: the result, its count and the facets
+        that leave out no applied filter share one queryset, built (and its search
+        resolved) once.
         """
-        applied = {name: value for name, value in self.applied.items() if name not in without}
+        left_out = frozenset(name for name in without if name in self.applied)
+        if queryset is not self.queryset:
+            return self._matching(queryset, left_out)
+        cache = self.__dict__.setdefault("_matching_cache", {})
+        if left_out not in cache:
+            cache[left_out] = self._matching(queryset, left_out)
+        return cache[left_out]
+
+    def _matching(self, queryset, left_out):
+        applied = {name: value for name, value in self.applied.items() if name not in left_out}
         for name in SIMPLE_FILTERS:
             if name in applied:
                 queryset = self.filters[name].filter(queryset, applied[name])
+        if "sector" in applied:
+            # A test per company rather than a join: a count or a page can then stop
+            # early, reading the company's own sector links through their index.
+            links = Company.sectors.through.objects.filter(
+                company_id=OuterRef("pk"), sector=applied["sector"]
+            )
+            queryset = queryset.filter(Exists(links))
         queryset = self.filter_presences(queryset, applied)
         if self.search is not None:
             queryset = queryset.filter(self.search)
@@ -331,82 +414,166 @@ class CompanyFilter(django_filters.FilterSet):
 
     @property
     def search(self):
-        """The condition of the search, built once for the result and its facets."""
+        """The condition of the search, built once for the result and its facets.
+
+        Without typo tolerance at first for a query without OR (see
+        :func:`companies.search.search_condition`): :meth:`settle` adds it when that
+        finds nothing.
+        """
         if not hasattr(self, "_search"):
-            fields = self.form.fields
-            self._search = search_condition(
-                self.query,
-                using=self.queryset.db,
-                hubs=fields["city"].rows,
-                sectors=fields["sector"].rows,
-                scope=self.queryset,
+            self._search = self.search_condition(
+                typos=len(parse_query(self.query)) > 1 or not needs_typos(self.query)
             )
         return self._search
+
+    def search_condition(self, *, typos):
+        self.typos = typos
+        fields = self.form.fields
+        return search_condition(
+            self.query,
+            using=self.queryset.db,
+            hubs=fields["city"].rows,
+            sectors=fields["sector"].rows,
+            scope=self.queryset,
+            typos=typos,
+        )
 
     def filter_presences(self, queryset, applied):
         """Hub, zone and kind of presence must all hold for one and the same presence."""
         conditions = self.presence_conditions(applied)
         if not conditions:
             return queryset
-        presences = Presence.objects.filter(
-            in_visible_hub(self.viewer), company_id=OuterRef("pk"), **conditions
-        )
+        presences = Presence.objects.filter(company_id=OuterRef("pk"), **conditions)
+        if "city" not in conditions:
+            # A chosen hub is one the viewer may see (the field's choices).
+            presences = presences.filter(in_visible_hub(self.viewer))
         return queryset.filter(Exists(presences))
 
     @staticmethod
     def presence_conditions(applied):
         return {field: applied[name] for name, field in PRESENCE_FILTERS.items() if name in applied}
 
-    def count(self, limit=None):
-        """How many companies match, counting no further than ``limit`` + 1."""
-        queryset = self.matching(self.queryset).order_by()
-        if limit is not None:
-            queryset = queryset[: limit + 1]
-        return queryset.count()
+    def summarise(self, *, facets=True):
+        """The result's size, its facet counts and how many of it are published, in one
+        query: a :class:`Summary`.
 
-    def facet_counts(self):
-        """``{facet: {value: count}}`` for hub (city id), sector (id) and kind, each
-        counted with every filter applied but its own, in one query.
+        The size is counted up to ``COUNT_LIMIT`` + 1. Only a result of at most
+        ``COUNT_LIMIT`` companies has the rest: its facets (with ``facets``) and, for
+        staff, who see drafts too, how many of it are published. Otherwise ``facets``
+        is ``None`` and ``published`` 0.
 
-        A hub's count is of the companies with a presence there that also satisfies
-        the zone and kind of presence chosen, as choosing the hub would show.
+        Each facet is counted with every filter applied but its own: a hub's count is of
+        the companies with a presence there that also satisfies the zone and kind of
+        presence chosen, as choosing the hub would show. A facet that would count more
+        than ``COUNT_LIMIT`` companies (without its own filter it may count far more
+        than the result) is left out: ``None``.
+
+        The result and each facet's companies are found once, as a materialised common
+        table expression of at most ``COUNT_LIMIT`` + 1 ids, shared by those with the
+        same filters; the counts then read the presences and sectors of those ids only,
+        and nothing past the result's size when it is too big.
         """
-        applied = self.applied
-        others = {
-            name: value
-            for name, value in self.presence_conditions(applied).items()
-            if name != "city"
-        }
-        hubs = Presence.objects.filter(
-            in_visible_hub(self.viewer),
-            company__in=self.matching(self.queryset, without=PRESENCE_FILTERS).values("pk"),
-            **others,
-        )
-        sectors = Company.sectors.through.objects.filter(
-            company__in=self.matching(self.queryset, without={"sector"}).values("pk")
-        )
-        kinds = self.matching(self.queryset, without={"kind"})
-        rows = (
-            facet_rows(hubs, "city", "city_id", Count("company_id", distinct=True))
-            .union(
+        limit = COUNT_LIMIT
+        using = self.queryset.db
+        bases = {"result": self.matching(self.queryset)}
+        if facets:
+            bases |= {
+                "city": self.matching(self.queryset, without=PRESENCE_FILTERS),
+                "sector": self.matching(self.queryset, without={"sector"}),
+                "kind": self.matching(self.queryset, without={"kind"}),
+            }
+        tables, names = {}, {}
+        for key, base in bases.items():
+            try:
+                sql = base.order_by().values("pk")[: limit + 1].query.get_compiler(using).as_sql()
+            except EmptyResultSet:  # a search for nothing but punctuation
+                return Summary(0, dict.fromkeys(FACETS, {}) if facets else None, 0)
+            names[key] = tables.setdefault((sql[0], tuple(sql[1])), f"ids_{len(tables)}")
+        ids = {key: RawSQL(f"SELECT pk FROM {name}", ()) for key, name in names.items()}
+        parts = []
+        if facets:
+            others = {
+                name: value
+                for name, value in self.presence_conditions(self.applied).items()
+                if name != "city"
+            }
+            parts += [
+                facet_rows(
+                    Presence.objects.filter(
+                        in_visible_hub(self.viewer), company__in=ids["city"]
+                    ).filter(**others),
+                    "city",
+                    "city_id",
+                    Count("company_id", distinct=True),
+                ),
                 # One row per company and sector: no DISTINCT needed.
-                facet_rows(sectors, "sector", "sector_id", Count("company_id")),
-                facet_rows(kinds, "kind", "kind", Count("pk")),
-                all=True,
+                facet_rows(
+                    Company.sectors.through.objects.filter(company__in=ids["sector"]),
+                    "sector",
+                    "sector_id",
+                    Count("company_id"),
+                ),
+                facet_rows(Company.objects.filter(pk__in=ids["kind"]), "kind", "kind", Count("pk")),
+            ]
+        if is_staff(self.viewer):
+            parts.append(
+                facet_rows(
+                    Company.objects.filter(published_q(), pk__in=ids["result"]),
+                    PUBLISHED,
+                    "status",
+                    Count("pk"),
+                )
             )
-            .order_by()
+        compiled = [part.query.get_compiler(using).as_sql() for part in parts]
+        result = names["result"]
+        # Past the limit, the result has no facets: neither they nor their companies
+        # are read (a one-time test, made once).
+        small = f"(SELECT COUNT(*) FROM {result}) <= {limit}"
+        selects = [f"SELECT '{SIZE}', '{result}', COUNT(*) FROM {result}"]
+        selects += [
+            f"SELECT '{SIZE}', '{name}', COUNT(*) FROM {name} WHERE {small}"
+            for name in tables.values()
+            if name != result
+        ]
+        selects += [
+            f"SELECT * FROM ({part}) AS part_{n} WHERE {small}"
+            for n, (part, _) in enumerate(compiled)
+        ]
+        sql = "WITH {} {}".format(
+            ", ".join(f"{name} AS MATERIALIZED ({base})" for (base, _), name in tables.items()),
+            " UNION ALL ".join(selects),
         )
-        counts = {name: {} for name in FACETS}
-        for facet, value, count in rows:
-            counts[facet][int(value) if facet != "kind" else value] = count
-        return counts
+        params = [param for (_, base_params) in tables for param in base_params]
+        params += [param for _, part_params in compiled for param in part_params]
+        counts = {facet: {} for facet in FACETS}
+        counts[PUBLISHED] = {}
+        sizes = {}
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            for facet, value, count in cursor.fetchall():
+                if facet == SIZE:
+                    sizes[value] = count
+                else:
+                    counts[facet][value if facet in ("kind", PUBLISHED) else int(value)] = count
+        count = sizes[result]
+        published = sum(counts[PUBLISHED].values()) if is_staff(self.viewer) else count
+        if count > limit:
+            return Summary(count, None, 0)
+        if not facets:
+            return Summary(count, None, published)
+        return Summary(
+            count,
+            {facet: counts[facet] if sizes[names[facet]] <= limit else None for facet in FACETS},
+            published,
+        )
 
     def show_facets(self, counts):
-        """Put ``counts`` (from :meth:`facet_counts`) beside the choices of the form."""
+        """Put ``counts`` (from :meth:`summarise`) beside the choices of the form."""
         fields = self.form.fields
         fields["city"].counts = counts["city"]
         fields["sector"].counts = counts["sector"]
-        fields["kind"].show_counts(counts["kind"], Company.Kind.choices)
+        if counts["kind"] is not None:
+            fields["kind"].show_counts(counts["kind"], Company.Kind.choices)
 
     def active_filters(self):
         """What the result is narrowed by, for chips and the empty state.
@@ -445,9 +612,22 @@ def in_visible_hub(user):
     return Exists(visible_cities(user).filter(pk=OuterRef("city_id")))
 
 
+SIZE = "size"
+PUBLISHED = "published"
+
+
+class Summary(NamedTuple):
+    """What :meth:`CompanyFilter.summarise` finds: the result's size (up to the limit
+    + 1), its facets, and how many of it are published."""
+
+    count: int
+    facets: dict | None
+    published: int
+
+
 def facet_rows(queryset, facet, field, count):
     """``(facet, value as text, count)`` per value of ``field``: rows of one shape, so
-    that the facets can be unioned into one query."""
+    that the facets can be put together into one query."""
     return (
         queryset.order_by()
         .values(field)

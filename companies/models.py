@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import IsNull
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +31,11 @@ NOTABLE_ORDER = (
     Coalesce("investment", Value(-1), output_field=models.DecimalField()).desc(),
     F("slug").asc(),
 )
+
+# Where a company of unknown year comes in the directory's orders by year founded: last
+# either way (years are 1800 to 2100).
+UNKNOWN_YEAR_LAST = 9999
+UNKNOWN_YEAR_FIRST = 0
 
 year_validators = [
     MinValueValidator(EARLIEST_YEAR),
@@ -136,6 +141,20 @@ class Company(Publishable):
             models.Index(fields=["name"], name="company_name_idx"),
             models.Index(fields=["kind"], name="company_kind_idx"),
             models.Index(fields=["founded"], name="company_founded_idx"),
+            # The directory's orders by year founded (companies.filters.ORDERINGS), read
+            # page by page in order rather than sorted whole.
+            models.Index(
+                Coalesce("founded", Value(UNKNOWN_YEAR_LAST)),
+                Lower("name"),
+                "slug",
+                name="company_founded_order_idx",
+            ),
+            models.Index(
+                Coalesce("founded", Value(UNKNOWN_YEAR_FIRST)).desc(),
+                Lower("name"),
+                "slug",
+                name="company_newest_order_idx",
+            ),
         ]
 
     def __str__(self):
@@ -239,6 +258,11 @@ class Presence(SlugModel):
         ]
         indexes = [
             models.Index(fields=["city", "kind"], name="presence_city_kind_idx"),
+            # Whether a company has a presence in a hub (of a kind, in a zone), answered
+            # from the index alone: the directory's hub filter tests it company by company.
+            models.Index(
+                fields=["company", "city", "kind", "zone"], name="presence_company_city_idx"
+            ),
             # A hub's or a zone's most notable presences of a kind, read in order.
             models.Index(F("city"), F("kind"), *NOTABLE_ORDER, name="presence_city_notable_idx"),
             models.Index(F("zone"), F("kind"), *NOTABLE_ORDER, name="presence_zone_notable_idx"),

@@ -25,8 +25,9 @@ How each database finds the rows (indexes made by migration 0004_search_index):
   in a function registered on each connection.
 * Anything else: case-insensitive substrings, no typos.
 
-Each word is one ``id IN (… UNION ALL …)`` subquery whose parts each use an index of
-their own; the hub and sector parts start from those small tables.
+Hub and sector names are matched in Python against rows the caller has already read
+(small tables); the companies present in a matching hub, or in a matching sector, are
+found by EXISTS tests on each row, so that a query can stop at its first page.
 
 ``rank``, higher is better, is a tier plus a text score below one: exact name 4, name
 starting with the query 3, every word in the name 2, a name one typo away 1, otherwise 0
@@ -58,6 +59,7 @@ from django.db.models import (
     FloatField,
     Func,
     Lookup,
+    OuterRef,
     Q,
     Value,
     When,
@@ -302,6 +304,7 @@ def _fts_ids(match, *, unless=None):
     sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
     params = (match,)
     if unless is not None:
+        unless = unless.order_by().values("pk")
         unless_sql, unless_params = unless.query.get_compiler(unless.db).as_sql()
         sql = (
             f"SELECT rowid FROM {FTS_TABLE} "
@@ -317,6 +320,8 @@ def _fts_ids(match, *, unless=None):
 class _Portable:
     """Case-insensitive substrings everywhere; no typo tolerance, no text score."""
 
+    supports_typos = False
+
     def text_condition(self, term):
         """A condition on companies: their own text (names, summary) holds ``term``."""
         return (
@@ -326,9 +331,9 @@ class _Portable:
         )
 
     def typo_matches(self, term, unless):
-        """Companies with a word one typo from ``term`` in their name, none when the
-        queryset ``unless`` has a row; ``None`` where typos are not supported."""
-        return None
+        """The ids of companies with a word one typo from ``term`` in their name, none
+        when the queryset ``unless`` has a row (``supports_typos`` only)."""
+        raise NotImplementedError
 
     def typo_condition(self, term):
         return None
@@ -338,6 +343,8 @@ class _Portable:
 
 
 class _PostgreSQL(_Portable):
+    supports_typos = True
+
     @staticmethod
     def tsquery(terms):
         # Names are in the vector as they are ('simple'), summaries stemmed ('english').
@@ -360,14 +367,22 @@ class _PostgreSQL(_Portable):
         return condition
 
     def typo_matches(self, term, unless):
-        # The uncorrelated NOT EXISTS is a one-time filter: the index is not read when
-        # it fails.
-        chunks = (Q(_ILike(F("name"), term.like(*chunk))) for chunk in term.typo_chunks())
-        return (
-            Company.objects.filter(~Exists(unless))
-            .filter(reduce(or_, chunks))
-            .filter(self.typo_condition(term))
+        unless = unless.order_by().values("pk")
+        unless_sql, unless_params = unless.query.get_compiler(unless.db).as_sql()
+        chunks = [term.like(*chunk) for chunk in term.typo_chunks()]
+        # The words as written are looked for first, in full (MATERIALIZED): as
+        # "NOT EXISTS (… LIMIT 1)" the planner would scan the whole table for them,
+        # expecting to meet one soon, and most typos have none. The trigram index is
+        # read only when there is none.
+        sql = (
+            f"WITH written AS MATERIALIZED ({unless_sql}) "
+            f"SELECT id FROM companies_company WHERE NOT EXISTS (SELECT 1 FROM written) "
+            f"AND ({' OR '.join(['name ILIKE %s'] * len(chunks))}) "
+            f"AND strict_word_similarity(%s, name) >= %s"
         )
+        return Company.objects.filter(
+            pk__in=RawSQL(sql, (*unless_params, *chunks, term.text, TYPO_SIMILARITY))
+        ).values("pk")
 
     def typo_condition(self, term):
         return GreaterThanOrEqual(TrigramStrictWordSimilarity(term.text, "name"), TYPO_SIMILARITY)
@@ -378,6 +393,8 @@ class _PostgreSQL(_Portable):
 
 
 class _SQLite(_Portable):
+    supports_typos = True
+
     def text_condition(self, term):
         if not term.short:
             return Q(pk__in=_fts_ids(_fts_string(term.text)))
@@ -391,8 +408,10 @@ class _SQLite(_Portable):
             "(" + " AND ".join(_fts_string(part) for part in chunk) + ")"
             for chunk in term.typo_chunks()
         )
-        return Company.objects.filter(pk__in=_fts_ids(f"name : ({chunks})", unless=unless)).filter(
-            self.typo_condition(term)
+        return (
+            Company.objects.filter(pk__in=_fts_ids(f"name : ({chunks})", unless=unless))
+            .filter(self.typo_condition(term))
+            .values("pk")
         )
 
     def typo_condition(self, term):
@@ -427,28 +446,43 @@ def _named(rows, term):
     ]
 
 
-def _term_condition(backend, term, hubs, sectors, scope):
+def _term_condition(backend, term, hubs, sectors, scope, typos):
+    """The condition of one term, on the company row.
+
+    The text indexes answer the names and summary. A word that names hubs or sectors
+    adds an EXISTS test of the company's presences or sectors: those are large sets
+    (every company of a hub), so the query should walk the companies, stopping at the
+    first page or at the count's limit, rather than gather every id of the set first.
+    """
     text = backend.text_condition(term)
     hub_ids, sector_ids = _named(hubs, term), _named(sectors, term)
-    parts = [Company.objects.filter(text).values("pk")]
-    if hub_ids:
-        parts.append(Presence.objects.filter(city_id__in=hub_ids).values("company_id"))
-    if sector_ids:
-        parts.append(
-            Company.sectors.through.objects.filter(sector_id__in=sector_ids).values("company_id")
-        )
-    if term.typo_tolerant and not hub_ids and not sector_ids:
+    if hub_ids or sector_ids:
+        condition = text
+        if hub_ids:
+            presences = Presence.objects.filter(city_id__in=hub_ids, company_id=OuterRef("pk"))
+            condition |= Q(Exists(presences))
+        if sector_ids:
+            links = Company.sectors.through.objects.filter(
+                sector_id__in=sector_ids, company_id=OuterRef("pk")
+            )
+            condition |= Q(Exists(links))
+    elif typos and term.typo_tolerant and backend.supports_typos:
         # Typos only for a word that finds nothing as written: never noise beside the
         # real matches, and the index searched for them only when it is needed.
         typos = backend.typo_matches(term, unless=scope.filter(text))
-        if typos is not None:
-            parts.append(typos.values("pk"))
-    first, *rest = (part.order_by() for part in parts)
-    condition = Q(pk__in=first.union(*rest, all=True) if rest else first)
+        written = Company.objects.filter(text).values("pk").order_by()
+        condition = Q(pk__in=written.union(typos.order_by(), all=True))
+    else:
+        condition = text
     return ~condition if term.negated else condition
 
 
-def search_condition(q, *, using="default", hubs=None, sectors=None, scope=None):
+def needs_typos(q):
+    """Whether some word of ``q`` may be matched by typo tolerance at all."""
+    return any(term.typo_tolerant for group in parse_query(q) for term in group)
+
+
+def search_condition(q, *, using="default", hubs=None, sectors=None, scope=None, typos=True):
     """A condition on companies: they match ``q`` (see the module's docstring); ``None``
     for an empty query.
 
@@ -461,6 +495,11 @@ def search_condition(q, *, using="default", hubs=None, sectors=None, scope=None)
     the viewer may see, before any other filter, so that a result and each of its
     facets treat the word alike. A query with nothing to look for (only punctuation)
     matches nothing.
+
+    ``typos=False`` leaves typo tolerance out, a cheaper query. A query of one
+    alternative (no OR) that finds something without it finds exactly the same with it:
+    every word then matches as written. So a caller may try without first, and add
+    typos only when that finds nothing.
     """
     if not normalise_query(q):
         return None
@@ -479,7 +518,10 @@ def search_condition(q, *, using="default", hubs=None, sectors=None, scope=None)
     return reduce(
         or_,
         (
-            reduce(and_, (_term_condition(backend, term, hubs, sectors, scope) for term in group))
+            reduce(
+                and_,
+                (_term_condition(backend, term, hubs, sectors, scope, typos) for term in group),
+            )
             for group in groups
         ),
     )
@@ -499,13 +541,16 @@ def search_filter(queryset, q, *, hubs=None, sectors=None, scope=None):
     return queryset if condition is None else queryset.filter(condition)
 
 
-def search_rank(q, *, using="default"):
-    """An expression: how well a company matches ``q``, higher is better (see above)."""
+def search_rank(q, *, using="default", hubs=None, sectors=None):
+    """An expression: how well a company matches ``q``, higher is better (see above).
+    ``hubs`` and ``sectors`` as for :func:`search_condition`."""
     groups = [[term for term in group if not term.negated] for group in parse_query(q)]
     groups = [group for group in groups if group]
     if not groups:
         return Value(float(RANK_OTHER), output_field=FloatField())
     backend = _backend(using)
+    hubs = list(City.objects.published() if hubs is None else hubs)
+    sectors = list(Sector.objects.all() if sectors is None else sectors)
     texts = [" ".join(term.text for term in group) for group in groups]
     terms = [term for group in groups for term in group]
     exact = reduce(or_, (Q(name__iexact=text) | Q(name_zh=text) for text in texts))
@@ -522,7 +567,12 @@ def search_rank(q, *, using="default"):
             for group in groups
         ),
     )
-    typos = [backend.typo_condition(term) for term in terms if term.typo_tolerant]
+    # As in _term_condition: no typos for a word that names a hub or a sector.
+    typos = [
+        backend.typo_condition(term)
+        for term in terms
+        if term.typo_tolerant and not _named(hubs, term) and not _named(sectors, term)
+    ]
     tier = Case(
         When(exact, then=Value(RANK_EXACT)),
         When(prefix, then=Value(RANK_PREFIX)),
@@ -540,6 +590,8 @@ def search_companies(queryset, q, *, hubs=None, sectors=None, scope=None):
     Each company appears once: every condition is a subquery, never a join. An empty
     query keeps the queryset whole, with rank 0 everywhere.
     """
+    hubs = list(City.objects.published() if hubs is None else hubs)
+    sectors = list(Sector.objects.all() if sectors is None else sectors)
     return search_filter(queryset, q, hubs=hubs, sectors=sectors, scope=scope).annotate(
-        rank=search_rank(q, using=queryset.db)
+        rank=search_rank(q, using=queryset.db, hubs=hubs, sectors=sectors)
     )

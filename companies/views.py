@@ -2,7 +2,8 @@
 
 Lists run a fixed number of queries however many companies match: sectors and
 presences come through ``Prefetch`` objects that already hide unpublished hubs, the
-facet counts come in one query, and the choices of the form are read once each.
+result's size and its facet counts come in one query, and the choices of the form are
+read once each.
 """
 
 from urllib.parse import urlencode
@@ -12,16 +13,17 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, View
 from django_filters.views import FilterView
 
-from cities.views import PublishedMixin, hide_invisible_zones, is_staff, visible_cities
+from cities.views import PublishedMixin, hide_invisible_zones, visible_cities
 from companies import exports
 from companies.filters import (
-    FACET_LIMIT,
+    COUNT_LIMIT,
     SORT_CHOICES,
     CompanyFilter,
     default_sort,
     in_visible_hub,
 )
 from companies.models import Company, Presence, Sector
+from hubguide.publishing import published_q
 
 PRESENCE_KIND_ORDER = {kind: position for position, kind in enumerate(Presence.Kind.values)}
 
@@ -115,29 +117,21 @@ class DirectoryView(CompanyFilterMixin, FilterView):
         search the reader also asked for still apply.
         """
         self.filterset = self.get_filterset(self.get_filterset_class())
-        self.object_list = self.filterset.qs
         self.count_and_facets()
+        self.object_list = self.filterset.qs
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
         return self.render_to_response(context)
 
     def count_and_facets(self):
-        """The result's size, and its facet counts beside the choices of the form.
-
-        Two queries whatever the size: a count that stops past ``FACET_LIMIT``, then the
-        facets when the result is that small, or else its exact count.
-        """
+        """The result's size, and its facet counts beside the choices of the form: one
+        query whatever the size of the data (two for a search that finds nothing as
+        written), see :meth:`CompanyFilter.settle`."""
         filterset = self.filterset
-        self.result_count = filterset.count(limit=FACET_LIMIT)
-        self.facets = None
-        if self.result_count <= FACET_LIMIT:
-            self.facets = filterset.facet_counts()
-            filterset.show_facets(self.facets)
-        else:
-            self.result_count = filterset.count()
-        self.export_count = self.result_count
-        if is_staff(filterset.viewer):
-            # Exports hold published companies only: say how many, as the export counts.
-            self.export_count = export_filterset(self.request).count()
+        self.result_count = filterset.settle()
+        self.count_capped = filterset.count_capped
+        self.facets = filterset.facets
+        # Exports hold published companies only: for staff, say how many.
+        self.export_count = filterset.published_count
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
@@ -166,8 +160,11 @@ class DirectoryView(CompanyFilterMixin, FilterView):
             ),
             companies=companies,
             result_count=self.result_count,
+            count_capped=self.count_capped,
+            count_limit=COUNT_LIMIT,
+            too_many_to_rank=self.filterset.too_many_to_rank,
             export_count=self.export_count,
-            facets_limit=FACET_LIMIT if self.facets is None else None,
+            facets_missing=self.facets is None or None in self.facets.values(),
             active_filters=filterset.active_filters(),
             query=filterset.query,
             page_notice=self.page_notice,
@@ -186,21 +183,20 @@ class DirectoryView(CompanyFilterMixin, FilterView):
         return context
 
 
-def export_filterset(request):
-    """The directory's filters for an export: the viewer's filters over published
-    companies only, listing the published hubs each is present in."""
-    queryset = Company.objects.published().prefetch_related(sectors_prefetch(), hubs_prefetch(None))
-    return CompanyFilter(request.GET, queryset=queryset, request=request)
-
-
 class ExportView(View):
-    """The directory's current result (same query string), every page, published only:
-    for staff, what they see less the drafts, as the directory's download link says."""
+    """The directory's current result (same query string), every page, in the order of
+    its pages, published only: for staff, what they see less the drafts, as many as the
+    directory's download link says. Each company lists the published hubs it is in."""
 
     export = None
 
     def get(self, request, *args, **kwargs):
-        return self.export(export_filterset(request).qs, request)
+        queryset = Company.objects.visible_to(request.user).prefetch_related(
+            sectors_prefetch(), hubs_prefetch(None)
+        )
+        filterset = CompanyFilter(request.GET, queryset=queryset, request=request)
+        filterset.settle(facets=False)
+        return self.export(filterset.qs.filter(published_q()), request)
 
 
 class CSVExportView(ExportView):

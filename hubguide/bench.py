@@ -336,16 +336,17 @@ def wait_until_healthy(port, process, timeout=30.0):
 
 
 @contextlib.contextmanager
-def gunicorn_server(static_root, log_path, workers=2, page_cache=True):
+def gunicorn_server(static_root, log_path, workers=2, page_cache=True, env=None):
     """Run gunicorn on a free port of 127.0.0.1 for the ``with`` block; yield the port.
-    ``page_cache=False`` turns the page cache off (DJANGO_PAGE_CACHE_SECONDS=0)."""
+    ``page_cache=False`` turns the page cache off (DJANGO_PAGE_CACHE_SECONDS=0); ``env``
+    adds to the production environment."""
     port = free_port()
     command = [
         sys.executable, "-m", "gunicorn", "hubguide.wsgi:application",
         "--workers", str(workers), "--worker-class", "sync",
         "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
     ]  # fmt: skip
-    env = production_env(static_root)
+    env = {**production_env(static_root), **(env or {})}
     if not page_cache:
         env["DJANGO_PAGE_CACHE_SECONDS"] = "0"
     with open(log_path, "ab") as log_file:
@@ -468,12 +469,14 @@ def collect_static(static_root):
     )
 
 
-def measure_served(targets, options, static_root, workdir, log, page_cache):
+def measure_served(
+    targets, options, static_root, workdir, log, page_cache, pages=SERVED_PAGES, env=None
+):
     tool = choose_load_generator(options.load_generator)
     log_path = Path(workdir) / "gunicorn.log"
     results = []
-    with gunicorn_server(static_root, log_path, page_cache=page_cache) as port:
-        for key in SERVED_PAGES:
+    with gunicorn_server(static_root, log_path, page_cache=page_cache, env=env) as port:
+        for key in pages:
             label = dict(PAGES)[key]
             path = targets[key]
             result = ServedResult(page=key, label=label, path=path)
@@ -517,6 +520,39 @@ def measure_served(targets, options, static_root, workdir, log, page_cache):
         "page_cache": page_cache,
         "pages": [asdict(result) for result in results],
     }, results
+
+
+def measure_connections(targets, options, static_root, workdir, log, persistent):
+    """The company page, page cache off, with a new database connection per request
+    (CONN_MAX_AGE=0), beside the same page with persistent connections (the default,
+    measured in ``persistent``); each as a share of the bare view of its own run."""
+    log("Under gunicorn, page cache off, CONN_MAX_AGE=0 …")
+    _, results = measure_served(
+        targets, options, static_root, workdir, log, page_cache=False,
+        pages=["bare", "company"], env={"DJANGO_CONN_MAX_AGE": "0"},
+    )  # fmt: skip
+    with_them = next(page for page in persistent if page.page == "company")
+    without = next(page for page in results if page.page == "company")
+    gain = None
+    if with_them.ratio and without.ratio:
+        gain = with_them.ratio / without.ratio
+    return {
+        "page": with_them.path,
+        "persistent": {"rps": with_them.rps, "ratio": with_them.ratio},
+        "per_request": {"rps": without.rps, "ratio": without.ratio},
+        "gain": gain,
+    }
+
+
+def format_connections(result):
+    persistent, per_request = result["persistent"], result["per_request"]
+    return (
+        f"Persistent database connections, company page, page cache off: "
+        f"{_number(persistent['rps'], 0)} req/s ({_number(persistent['ratio'], 2)} × bare) "
+        f"with CONN_MAX_AGE=60, {_number(per_request['rps'], 0)} req/s "
+        f"({_number(per_request['ratio'], 2)} × bare) with a new connection per request: "
+        f"× {_number(result['gain'], 2)}\n"
+    )
 
 
 # The whole run ---------------------------------------------------------------------
@@ -579,6 +615,12 @@ def run(options, log, report):
                     served["load_average"] = load_average()
                     run_result["gunicorn"][f"cache_{mode}"] = served
                 report(format_served(data["companies"], served, by_mode))
+                if "off" in by_mode:
+                    connections = measure_connections(
+                        targets, options, static_root, workdir, log, by_mode["off"]
+                    )
+                    run_result["gunicorn"]["persistent_connections"] = connections
+                    report(format_connections(connections))
             results["runs"].append(run_result)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

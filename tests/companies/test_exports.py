@@ -123,6 +123,23 @@ def test_drafts_are_never_exported_even_to_staff(client, content, django_user_mo
     assert "draft-co" not in [r["slug"] for r in read_json(client.get(JSON_URL))["results"]]
 
 
+@pytest.mark.parametrize("query", ["sector=software&sort=-name", "city=hidden", "q=company+0"])
+def test_a_staff_export_is_the_screen_less_the_drafts_and_says_how_many(
+    client, content, django_user_model, query
+):
+    """Staff filter as they see (a draft hub included); the export leaves the drafts out,
+    and the download link counts what the export holds."""
+    client.force_login(django_user_model.objects.create_user("editor", is_staff=True))
+    drafts = set(Company.objects.filter(status=Status.DRAFT).values_list("slug", flat=True))
+    expected = [slug for slug in on_screen(client, query) if slug not in drafts]
+    assert expected
+    assert [row["slug"] for row in read_csv(client.get(f"{CSV_URL}?{query}"))] == expected
+    data = read_json(client.get(f"{JSON_URL}?{query}"))
+    assert [row["slug"] for row in data["results"]] == expected
+    page = client.get(f"{DIRECTORY}?{query}")
+    assert page.context["export_count"] == data["count"] == len(expected)
+
+
 @pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t", "\r"])
 def test_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(client, content, prefix):
     make_company(

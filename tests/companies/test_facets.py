@@ -10,7 +10,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from companies import filters
 from companies.models import Company, Presence
 from hubguide.publishing import Status
 from tests.factories import make_city, make_company, make_presence, make_sector, make_zone
@@ -143,15 +142,77 @@ def test_drafts_count_for_staff_only(client, hubs, django_user_model):
     assert shown_counts(get(client), "sector")["drones"] == 2
 
 
-def test_a_result_too_big_to_count_shows_no_counts_but_its_exact_size(client, hubs, monkeypatch):
-    monkeypatch.setattr(filters, "FACET_LIMIT", 5)
-    monkeypatch.setattr("companies.views.FACET_LIMIT", 5)
-    big = get(client)
-    assert result_count(big) == 9
-    assert shown_counts(big, "city") == {}
-    assert "Numbers of companies appear beside the choices" in big.content.decode()
-    small = get(client, city="shenzhen")
-    assert shown_counts(small, "city")["shenzhen"] == 4
+@pytest.fixture
+def small_limits(monkeypatch):
+    """Count, rank and count facets up to 5 companies (of the nine)."""
+    for module in ("companies.filters", "companies.views"):
+        monkeypatch.setattr(f"{module}.COUNT_LIMIT", 5)
+
+
+def test_a_result_too_big_to_count_says_so_and_pages_up_to_the_limit(client, hubs, small_limits):
+    response = get(client)
+    page = response.content.decode()
+    assert response.context["count_capped"]
+    assert "More than 5 companies" in page
+    assert "Add a word or a filter to see how many there are." in page
+    assert "9 companies" not in page
+    assert shown_counts(response, "city") == {}
+    assert "appears beside it when there are at most 5 to count" in page
+    assert "Download all:" in page
+    assert len(response.context["companies"]) == 5  # pages go as far as the count
+
+
+def test_a_capped_result_keeps_its_pages_up_to_the_limit(client, hubs, monkeypatch):
+    monkeypatch.setattr("companies.filters.COUNT_LIMIT", 5)
+    monkeypatch.setattr("companies.views.COUNT_LIMIT", 5)
+    monkeypatch.setattr("companies.views.DirectoryView.paginate_by", 2)
+    first, last = get(client), get(client, page="3")
+    assert "of more than 5, page 1 of the first 3" in first.content.decode()
+    assert len(last.context["companies"]) == 1
+    seen = [c.slug for n in ("1", "2", "3") for c in get(client, page=n).context["companies"]]
+    assert len(seen) == len(set(seen)) == 5
+    beyond = get(client, page="4")
+    assert "here is page 3, the last" in beyond.content.decode()
+
+
+def test_a_narrowed_result_has_its_exact_size_and_the_facets_that_fit(client, hubs, small_limits):
+    """Four companies in Shenzhen: counted exactly, with sector and kind counts; the
+    hub facet, which leaves the hub out, would count all nine and is not shown."""
+    response = get(client, city="shenzhen")
+    assert result_count(response) == 4
+    assert not response.context["count_capped"]
+    assert shown_counts(response, "city") == {}
+    assert sum(shown_counts(response, "kind").values()) == 4
+
+
+def test_a_facet_that_would_count_too_many_is_left_out(client, hubs, small_limits):
+    """Two state-owned companies; the kind facet, without its own filter, counts nine."""
+    response = get(client, kind="state_owned")
+    assert result_count(response) == 2
+    assert shown_counts(response, "kind") == {}
+    assert shown_counts(response, "sector") == {"drones": 0, "software": 0, "telecoms": 1}
+
+
+def test_a_search_too_big_to_rank_is_listed_by_name_and_says_so(client, hubs, monkeypatch):
+    monkeypatch.setattr("companies.filters.COUNT_LIMIT", 2)
+    monkeypatch.setattr("companies.views.COUNT_LIMIT", 2)
+    response = get(client, q="technology")
+    page = response.content.decode()
+    assert "More than 2 companies matching “technology”" in page
+    names = [company.name for company in response.context["companies"]]
+    assert names == sorted(names, key=str.lower)
+    assert "Too many companies match to put the best matches first: they are listed by name" in page
+    assert '<option value="name" selected>' in page
+    assert response.context["filter"].sort_order == "name"
+
+
+def test_staff_are_told_how_many_published_companies_the_export_holds(
+    client, hubs, django_user_model
+):
+    client.force_login(django_user_model.objects.create_user("editor", is_staff=True))
+    page = get(client, sector="drones").content.decode()
+    assert "2 companies" in page
+    assert "Drafts are not exported. Download the 1 published:" in page
 
 
 def populate(first, last, hubs):
@@ -176,20 +237,24 @@ def populate(first, last, hubs):
 
 
 @pytest.mark.parametrize(
-    "params",
+    ("params", "expected"),
     [
-        {},
-        {"q": "technology"},
-        {"q": "tecnology", "city": "beijing", "sector": "drones", "kind": "chinese", "page": "2"},
+        # The hub, sector and zone choices, the count with the facets, the page, its
+        # sectors and its hubs.
+        ({}, 7),
+        ({"q": "technology"}, 7),
+        # A word found nowhere as written is counted again with typo tolerance.
+        ({"q": "tecnology", "city": "beijing", "sector": "drones", "page": "2"}, 8),
     ],
 )
-def test_the_facets_cost_the_same_queries_for_20_or_220_companies(client, hubs, params):
+def test_the_facets_cost_the_same_queries_for_20_or_220_companies(client, hubs, params, expected):
     def count():
         with CaptureQueriesContext(connection) as queries:
-            get(client, **params)
+            response = get(client, **params)
+        assert response.context["companies"]
         return len(queries)
 
     populate(0, 20, hubs)
     small = count()
     populate(20, 220, hubs)
-    assert count() == small == 8
+    assert count() == small == expected
