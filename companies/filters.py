@@ -20,13 +20,13 @@ from django.core.validators import validate_slug
 from django.db import connections
 from django.db.models import CharField, Count, Exists, F, OuterRef, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Coalesce, Lower
+from django.db.models.functions import Cast, Lower
 from django.utils.translation import gettext_lazy as _
 
 from cities.views import is_staff, visible_cities, visible_zones
 from companies.models import (
-    UNKNOWN_YEAR_FIRST,
-    UNKNOWN_YEAR_LAST,
+    FOUNDED_FIRST,
+    FOUNDED_LAST,
     Company,
     Presence,
     Sector,
@@ -223,8 +223,8 @@ ORDERINGS = {
     "name": [Lower("name"), "slug"],
     "-name": [Lower("name").desc(), "-slug"],
     # Unknown years last either way, as the indexes of Company.Meta read them.
-    "founded": [Coalesce("founded", Value(UNKNOWN_YEAR_LAST)), Lower("name"), "slug"],
-    "-founded": [Coalesce("founded", Value(UNKNOWN_YEAR_FIRST)).desc(), Lower("name"), "slug"],
+    "founded": [FOUNDED_FIRST, Lower("name"), "slug"],
+    "-founded": [FOUNDED_LAST, Lower("name"), "slug"],
 }
 
 PRESENCE_FILTERS = {"city": "city", "zone": "zone", "presence": "kind"}

@@ -1,7 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import IsNull
 from django.urls import reverse
@@ -25,17 +26,20 @@ from hubguide.publishing import (
 # the largest head count, then the largest investment (unknown ones last), then by slug
 # (which starts with the company's). Indexed per hub and per zone (Presence.Meta), so a
 # page reads the first few of each kind in order at any size.
+# The -1 is SQL text, not a parameter: SQLite matches an index on an expression only to
+# the same expression, and "COALESCE(headcount, ?)" is not "COALESCE(headcount, -1)".
 NOTABLE_ORDER = (
     IsNull(F("source"), True).asc(),
-    Coalesce("headcount", Value(-1), output_field=models.BigIntegerField()).desc(),
-    Coalesce("investment", Value(-1), output_field=models.DecimalField()).desc(),
+    Coalesce("headcount", RawSQL("-1", ()), output_field=models.BigIntegerField()).desc(),
+    Coalesce("investment", RawSQL("-1", ()), output_field=models.FloatField()).desc(),
     F("slug").asc(),
 )
 
-# Where a company of unknown year comes in the directory's orders by year founded: last
-# either way (years are 1800 to 2100).
-UNKNOWN_YEAR_LAST = 9999
-UNKNOWN_YEAR_FIRST = 0
+# The directory's orders by year founded (companies.filters.ORDERINGS), indexed
+# (Company.Meta): a company of unknown year comes last either way (years are 1800 to
+# 2100). Literals, as in NOTABLE_ORDER.
+FOUNDED_FIRST = Coalesce("founded", RawSQL("9999", ()), output_field=models.IntegerField())
+FOUNDED_LAST = Coalesce("founded", RawSQL("0", ()), output_field=models.IntegerField()).desc()
 
 year_validators = [
     MinValueValidator(EARLIEST_YEAR),
@@ -146,18 +150,8 @@ class Company(Publishable):
             models.Index(fields=["founded"], name="company_founded_idx"),
             # The directory's orders by year founded (companies.filters.ORDERINGS), read
             # page by page in order rather than sorted whole.
-            models.Index(
-                Coalesce("founded", Value(UNKNOWN_YEAR_LAST)),
-                Lower("name"),
-                "slug",
-                name="company_founded_order_idx",
-            ),
-            models.Index(
-                Coalesce("founded", Value(UNKNOWN_YEAR_FIRST)).desc(),
-                Lower("name"),
-                "slug",
-                name="company_newest_order_idx",
-            ),
+            models.Index(FOUNDED_FIRST, Lower("name"), "slug", name="company_founded_order_idx"),
+            models.Index(FOUNDED_LAST, Lower("name"), "slug", name="company_newest_order_idx"),
         ]
 
     def __str__(self):
