@@ -4,7 +4,9 @@ Anonymous GET and HEAD requests (no session cookie, so no database query to find
 are answered from the configured cache: local memory on one box, Redis shared by every
 app server. Three things keep the pages correct:
 
-* **The content version.** One counter in the cache is part of every page's key. A hook
+* **The content version.** One counter in the cache is stored with every page, and a
+  page is served only while it is current; one round trip to the cache reads the page,
+  the counter and the schedule below together. A hook
   on every database connection sees each SQL statement that writes a content table (the
   ``cities`` and ``companies`` apps and their link tables, not their history) and bumps
   the counter: saves, deletes and m2m changes, and also ``bulk_create``, ``update()``
@@ -53,6 +55,7 @@ logger = logging.getLogger(__name__)
 
 CONTENT_APPS = ("cities", "companies")
 VERSION_KEY = "page:version"
+SCHEDULE_KEY = "page:schedule"
 SCHEDULE_TIMEOUT = 24 * 60 * 60
 SCHEDULE_LIMIT = 100
 UNCACHED_NAMESPACES = {"admin"}
@@ -181,25 +184,21 @@ def scheduled_moments(after, limit=SCHEDULE_LIMIT):
     return [moment.timestamp() for moment in combined]
 
 
-def schedule_key(version):
-    return f"page:schedule:{version}"
-
-
 def went_live_between(started, now, version, entry):
     """Whether a scheduled item went live after ``started`` and by ``now``: then a page
     that began rendering at ``started`` may lack it.
 
     The moments are one query per content version, kept in the cache (``entry``, read
-    with the page) with the window they cover: from ``after`` (before any page still
-    cached began rendering) to ``horizon``.
+    with the page) with the version they were read at and the window they cover: from
+    ``after`` (before any page still cached began rendering) to ``horizon``.
     """
-    if entry is None or entry[0] > started or entry[2] < now:
+    if entry is None or entry[0] != version or entry[1] > started or entry[3] < now:
         after = min(started, now - settings.PAGE_CACHE_SECONDS - 60)
         moments = scheduled_moments(datetime.datetime.fromtimestamp(after, tz=datetime.UTC))
         horizon = moments[-1] if len(moments) == SCHEDULE_LIMIT else math.inf
-        entry = (after, moments, horizon)
-        cache.set(schedule_key(version), entry, SCHEDULE_TIMEOUT)
-    after, moments, horizon = entry
+        entry = (version, after, moments, horizon)
+        cache.set(SCHEDULE_KEY, entry, SCHEDULE_TIMEOUT)
+    _, after, moments, horizon = entry
     return horizon < now or any(started < moment <= now for moment in moments)
 
 
@@ -234,10 +233,10 @@ def release_fingerprint():
     return digest.hexdigest()
 
 
-def page_key(request, version):
+def page_key(request):
     url = request.build_absolute_uri().encode("utf-8", "surrogatepass")
     digest = hashlib.blake2b(url, digest_size=16).hexdigest()
-    return f"page:{release_fingerprint()}:{version}:{translation.get_language()}:{digest}"
+    return f"page:{release_fingerprint()}:{translation.get_language()}:{digest}"
 
 
 # The middleware ---------------------------------------------------------------------------
@@ -271,15 +270,18 @@ class PageCacheMiddleware:
             return None
         started = timezone.now().timestamp()
         try:
-            version = current_version()
+            key = page_key(request)
+            found = cache.get_many([key, VERSION_KEY, SCHEDULE_KEY])
+            version = found.get(VERSION_KEY)
             if version is None:
-                return None
+                version = current_version()
+                if version is None:  # a cache that keeps nothing
+                    return None
             _thread.used_cache = True
-            key = page_key(request, version)
-            found = cache.get_many([key, schedule_key(version)])
             cached = found.get(key)
-            if cached is not None and went_live_between(
-                cached[-1], started, version, found.get(schedule_key(version))
+            if cached is not None and (
+                cached[-1] != version
+                or went_live_between(cached[-2], started, version, found.get(SCHEDULE_KEY))
             ):
                 cached = None
         except Exception:
@@ -332,7 +334,7 @@ class PageCacheMiddleware:
             name: getattr(response, name) for name in RESPONSE_ATTRIBUTES if hasattr(response, name)
         }
         headers = [(name, value) for name, value in response.items() if name != "X-Cache"]
-        page = (response.status_code, headers, response.content, attributes, started)
+        page = (response.status_code, headers, response.content, attributes, started, version)
         try:
             cache.set(key, page, timeout)
         except Exception:
@@ -340,7 +342,7 @@ class PageCacheMiddleware:
 
     @staticmethod
     def restore(cached):
-        status, headers, content, attributes, _started = cached
+        status, headers, content, attributes, _started, _version = cached
         response = HttpResponse(content, status=status)
         for name, value in headers:
             response.headers[name] = value
