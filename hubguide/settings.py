@@ -113,6 +113,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The planner's default cost of a random read is a spinning disk's: on SSDs, or with
+    # the tables in memory, it chose to scan every company rather than read the search
+    # indexes (a search at 10,000 companies: 13 ms → 5 ms). Set per connection, so that
+    # it needs no access to the server's configuration; DJANGO_PG_OPTIONS replaces it.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
+        "DJANGO_PG_OPTIONS", "-c random_page_cost=1.1"
+    )
 
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:

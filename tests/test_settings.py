@@ -44,3 +44,18 @@ def test_missing_allowed_hosts_stop_start_up_with_a_message_naming_them():
     result = manage("check", **env)
     assert result.returncode != 0
     assert "DJANGO_ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_postgresql_connections_get_the_planner_settings_and_they_can_be_replaced():
+    """Read in a fresh process: the settings module reads the environment once."""
+    show = (
+        "from django.conf import settings; "
+        "print(settings.DATABASES['default']['OPTIONS']['options'])"
+    )
+    url = {"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "DJANGO_DEBUG": "1"}
+    default = manage("shell", "--no-imports", "-c", show, **url)
+    assert default.stdout.strip() == "-c random_page_cost=1.1", default.stderr
+    replaced = manage(
+        "shell", "--no-imports", "-c", show, DJANGO_PG_OPTIONS="-c work_mem=8MB", **url
+    )
+    assert replaced.stdout.strip() == "-c work_mem=8MB", replaced.stderr
