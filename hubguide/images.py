@@ -9,6 +9,7 @@ replaced under the same name gets new ones. The cache remembers which renditions
 so showing an image costs one cache lookup and no storage access.
 """
 
+import contextlib
 import hashlib
 import io
 import logging
@@ -334,6 +335,26 @@ def ensure_all_renditions(fieldfiles, workers=None):
         return [name for name in pool.map(ensure, fieldfiles) if name]
 
 
+def prerender(names, source, storage, workers=None):
+    """Start making, in ``storage``, the renditions of the images ``names`` of ``source``
+    before the originals are copied there (the renditions of a file are named after its
+    name and size, the same in both). Returns the executor: ``shutdown()`` waits for it.
+
+    ``rebuild_db`` starts this before it loads the database, so that the images are
+    drawn while the rows go in. An image that cannot be read is skipped here, and
+    reported by ``ensure_all_renditions`` afterwards.
+    """
+
+    def ensure(name):
+        with contextlib.suppress(*RENDITION_ERRORS):
+            _ensure(storage, name, source=source)
+
+    pool = ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1))
+    for name in names:
+        pool.submit(ensure, name)
+    return pool
+
+
 def rendition_name(name, digest, width, kind):
     """``renditions/cities/chengdu-1a2b3c4d-960.webp`` for ``cities/chengdu.jpg``."""
     path = PurePosixPath(name)
@@ -358,11 +379,13 @@ def _make(storage, name):
         return None
 
 
-def _ensure(storage, name):
+def _ensure(storage, name, source=None):
     """Check (and make) the renditions in storage; remember them in the cache; return the
-    cache entry."""
-    digest = hashlib.sha256(f"{name}\0{storage.size(name)}".encode()).hexdigest()[:8]
-    with storage.open(name, "rb") as handle, Image.open(handle, formats=ACCEPTED_FORMATS) as image:
+    cache entry. The original is read from ``source`` (another storage holding the same
+    file under the same name) when given."""
+    source = source or storage
+    digest = hashlib.sha256(f"{name}\0{source.size(name)}".encode()).hexdigest()[:8]
+    with source.open(name, "rb") as handle, Image.open(handle, formats=ACCEPTED_FORMATS) as image:
         raw_width, raw_height = image.size
         if raw_width * raw_height > settings.MAX_IMAGE_PIXELS:
             raise ValueError(f"{raw_width} × {raw_height} pixels is over the limit")
