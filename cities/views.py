@@ -15,7 +15,7 @@ from django.views.generic import DetailView, ListView
 from cities.models import City, Figure, Policy, Zone
 from companies.models import NOTABLE_ORDER, Presence
 from hubguide.publishing import published_q
-from hubguide.sql import compiled
+from hubguide.sql import compiled, union_all
 
 
 def is_staff(user):
@@ -79,14 +79,11 @@ class Tally:
     def of(cls, count, limit):
         return cls(limit, True) if count > limit else cls(count)
 
-    def __int__(self):
-        return self.number
-
 
 def _per_kind(make, kinds, template, *, kind_first=False):
-    """``(sql, params)``: ``template`` for the queryset ``make(kind)`` of each kind,
-    joined by UNION ALL. ``template``'s ``{}`` takes the queryset's SQL; with
-    ``kind_first``, its first parameter (a ``%s`` before the ``{}``) is the kind.
+    """Parts for :func:`hubguide.sql.union_all`: ``template`` for the queryset
+    ``make(kind)`` of each kind. With ``kind_first``, the template's first parameter (a
+    ``%s`` before the ``{}``) is the kind.
 
     The querysets differ in the kind only, so the first is compiled and the others reuse
     its SQL with their kind in its place (compiling is most of what a query costs Django
@@ -95,16 +92,16 @@ def _per_kind(make, kinds, template, *, kind_first=False):
     """
     first_sql, first_params = compiled(make(kinds[0]))
     slots = [i for i, param in enumerate(first_params) if param == kinds[0]]
-    parts, params = [], []
+    parts = []
     for kind in kinds:
         if len(slots) == 1:
-            sql, kind_params = first_sql, list(first_params)
+            kind_params = list(first_params)
             kind_params[slots[0]] = kind
+            query = (first_sql, kind_params)
         else:
-            sql, kind_params = compiled(make(kind))
-        parts.append(template.format(sql))
-        params.extend([kind, *kind_params] if kind_first else kind_params)
-    return " UNION ALL ".join(parts), params
+            query = compiled(make(kind))
+        parts.append((template, [kind] if kind_first else [], query))
+    return parts
 
 
 def presence_summary(presences, user):
@@ -120,36 +117,41 @@ def presence_summary(presences, user):
     presences = presences.order_by()
     kinds = Presence.Kind.values
     limit = PRESENCE_COUNT_LIMIT
-    counted_sql, counted_params = _per_kind(
-        lambda kind: presences.filter(kind=kind).values("pk")[: limit + 1],
-        kinds,
-        "SELECT %s, COUNT(*) FROM ({}) AS counted",
-        kind_first=True,
-    )
-    companies_sql, companies_params = compiled(
-        presences.values("company_id").distinct()[: limit + 1]
+    counts_sql, counts_params = union_all(
+        [
+            *_per_kind(
+                lambda kind: presences.filter(kind=kind).values("pk")[: limit + 1],
+                kinds,
+                "SELECT %s, COUNT(*) FROM ({}) AS counted",
+                kind_first=True,
+            ),
+            (
+                "SELECT %s, COUNT(*) FROM ({}) AS companies",
+                [""],
+                compiled(presences.values("company_id").distinct()[: limit + 1]),
+            ),
+        ]
     )
     with connections[presences.db].cursor() as cursor:
-        cursor.execute(
-            f"{counted_sql} UNION ALL SELECT %s, COUNT(*) FROM ({companies_sql}) AS companies",
-            [*counted_params, "", *companies_params],
-        )
+        cursor.execute(counts_sql, counts_params)
         counts = dict(cursor.fetchall())
 
     present = [kind for kind in kinds if counts[kind]]
     by_kind = {}
     if present:
-        first_sql, first_params = _per_kind(
-            lambda kind: (
-                presences.filter(kind=kind)
-                .order_by(*NOTABLE_ORDER)
-                .values("pk")[:PRESENCES_SHOWN_PER_KIND]
-            ),
-            present,
-            "SELECT * FROM ({}) AS notable",
+        first = union_all(
+            _per_kind(
+                lambda kind: (
+                    presences.filter(kind=kind)
+                    .order_by(*NOTABLE_ORDER)
+                    .values("pk")[:PRESENCES_SHOWN_PER_KIND]
+                ),
+                present,
+                "SELECT * FROM ({}) AS notable",
+            )
         )
-        shown = presences.filter(pk__in=RawSQL(first_sql, first_params))
-        for presence in sorted(hide_invisible_zones(shown, user), key=notable_key):
+        shown = presences.filter(pk__in=RawSQL(*first)).order_by(*NOTABLE_ORDER)
+        for presence in hide_invisible_zones(shown, user):
             by_kind.setdefault(presence.kind, []).append(presence)
     groups = [
         {
@@ -162,16 +164,6 @@ def presence_summary(presences, user):
         if kind in by_kind
     ]
     return groups, Tally.of(counts[""], limit)
-
-
-def notable_key(presence):
-    """``NOTABLE_ORDER`` in Python, for rows already read."""
-    return (
-        presence.source_id is None,
-        -(presence.headcount if presence.headcount is not None else -1),
-        -(presence.investment if presence.investment is not None else -1),
-        presence.slug,
-    )
 
 
 def hide_invisible_zones(presences, user):

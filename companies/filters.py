@@ -40,6 +40,7 @@ from companies.search import (
     search_rank,
 )
 from hubguide.publishing import EARLIEST_YEAR, LATEST_YEAR, published_q
+from hubguide.sql import compiled
 
 # A result is counted up to COUNT_LIMIT companies; up to that it is also ranked by best
 # match and has facet counts (a facet itself counting no more than that). A bigger one
@@ -346,7 +347,7 @@ class CompanyFilter(django_filters.FilterSet):
         self.count_capped = summary.count > COUNT_LIMIT
         self.result_count = min(summary.count, COUNT_LIMIT)
         self.published_count = None if self.count_capped else summary.published
-        self.facets = None if self.count_capped else summary.facets
+        self.facets = summary.facets
         if self.facets is not None:
             self.show_facets(self.facets)
         self.too_many_to_rank = (
@@ -485,7 +486,7 @@ class CompanyFilter(django_filters.FilterSet):
         tables, names = {}, {}
         for key, base in bases.items():
             try:
-                sql = base.order_by().values("pk")[: limit + 1].query.get_compiler(using).as_sql()
+                sql = compiled(base.order_by().values("pk")[: limit + 1])
             except EmptyResultSet:  # a search for nothing but punctuation
                 return Summary(0, dict.fromkeys(FACETS, {}) if facets else None, 0)
             names[key] = tables.setdefault((sql[0], tuple(sql[1])), f"ids_{len(tables)}")
@@ -524,7 +525,7 @@ class CompanyFilter(django_filters.FilterSet):
                     Count("pk"),
                 )
             )
-        compiled = [part.query.get_compiler(using).as_sql() for part in parts]
+        parts = [compiled(part) for part in parts]
         result = names["result"]
         # Past the limit, the result has no facets: neither they nor their companies
         # are read (a one-time test, made once).
@@ -536,15 +537,14 @@ class CompanyFilter(django_filters.FilterSet):
             if name != result
         ]
         selects += [
-            f"SELECT * FROM ({part}) AS part_{n} WHERE {small}"
-            for n, (part, _) in enumerate(compiled)
+            f"SELECT * FROM ({part}) AS part_{n} WHERE {small}" for n, (part, _) in enumerate(parts)
         ]
         sql = "WITH {} {}".format(
             ", ".join(f"{name} AS MATERIALIZED ({base})" for (base, _), name in tables.items()),
             " UNION ALL ".join(selects),
         )
         params = [param for (_, base_params) in tables for param in base_params]
-        params += [param for _, part_params in compiled for param in part_params]
+        params += [param for _, part_params in parts for param in part_params]
         counts = {facet: {} for facet in FACETS}
         counts[PUBLISHED] = {}
         sizes = {}

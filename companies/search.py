@@ -13,7 +13,7 @@ Every word must match (each anywhere), unless ``OR`` separates them. A word of f
 letters or more that matches nothing as written matches names with a word one typo
 away: "Tencnet" finds Tencent.
 
-How each database finds the rows (indexes made by migration 0004_search_index):
+How each database finds the rows (indexes in companies/search_schema.py):
 
 * PostgreSQL: the generated ``search_vector`` column (names weight A, pairs of Chinese
   characters C, summary B, stemmed) against ``websearch_to_tsquery`` in the 'simple'
@@ -69,6 +69,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 
 from cities.models import City
 from companies.models import Company, Presence, Sector
+from hubguide.sql import compiled
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
@@ -305,7 +306,7 @@ def _fts_ids(match, *, unless=None):
     params = (match,)
     if unless is not None:
         unless = unless.order_by().values("pk")
-        unless_sql, unless_params = unless.query.get_compiler(unless.db).as_sql()
+        unless_sql, unless_params = compiled(unless)
         sql = (
             f"SELECT rowid FROM {FTS_TABLE} "
             f"WHERE NOT EXISTS ({unless_sql}) AND {FTS_TABLE} MATCH %s"
@@ -368,7 +369,7 @@ class _PostgreSQL(_Portable):
 
     def typo_matches(self, term, unless):
         unless = unless.order_by().values("pk")
-        unless_sql, unless_params = unless.query.get_compiler(unless.db).as_sql()
+        unless_sql, unless_params = compiled(unless)
         chunks = [term.like(*chunk) for chunk in term.typo_chunks()]
         # The words as written are looked for first, in full (MATERIALIZED): as
         # "NOT EXISTS (… LIMIT 1)" the planner would scan the whole table for them,
@@ -482,6 +483,15 @@ def needs_typos(q):
     return any(term.typo_tolerant for group in parse_query(q) for term in group)
 
 
+def _named_rows(hubs, sectors):
+    """The hubs and sectors whose names a search matches, read (see
+    :func:`search_condition`): by default the published hubs and every sector."""
+    return (
+        list(City.objects.published() if hubs is None else hubs),
+        list(Sector.objects.all() if sectors is None else sectors),
+    )
+
+
 def search_condition(q, *, using="default", hubs=None, sectors=None, scope=None, typos=True):
     """A condition on companies: they match ``q`` (see the module's docstring); ``None``
     for an empty query.
@@ -512,8 +522,7 @@ def search_condition(q, *, using="default", hubs=None, sectors=None, scope=None,
         connection = connections[using]
         connection.ensure_connection()
         register_sqlite_functions(connection)
-    hubs = list(City.objects.published() if hubs is None else hubs)
-    sectors = list(Sector.objects.all() if sectors is None else sectors)
+    hubs, sectors = _named_rows(hubs, sectors)
     scope = Company.objects.published() if scope is None else scope
     return reduce(
         or_,
@@ -549,8 +558,7 @@ def search_rank(q, *, using="default", hubs=None, sectors=None):
     if not groups:
         return Value(float(RANK_OTHER), output_field=FloatField())
     backend = _backend(using)
-    hubs = list(City.objects.published() if hubs is None else hubs)
-    sectors = list(Sector.objects.all() if sectors is None else sectors)
+    hubs, sectors = _named_rows(hubs, sectors)
     texts = [" ".join(term.text for term in group) for group in groups]
     terms = [term for group in groups for term in group]
     exact = reduce(or_, (Q(name__iexact=text) | Q(name_zh=text) for text in texts))
@@ -590,8 +598,7 @@ def search_companies(queryset, q, *, hubs=None, sectors=None, scope=None):
     Each company appears once: every condition is a subquery, never a join. An empty
     query keeps the queryset whole, with rank 0 everywhere.
     """
-    hubs = list(City.objects.published() if hubs is None else hubs)
-    sectors = list(Sector.objects.all() if sectors is None else sectors)
+    hubs, sectors = _named_rows(hubs, sectors)
     return search_filter(queryset, q, hubs=hubs, sectors=sectors, scope=scope).annotate(
         rank=search_rank(q, using=queryset.db, hubs=hubs, sectors=sectors)
     )

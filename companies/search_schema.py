@@ -148,11 +148,12 @@ def backward(apps, schema_editor):
     run(schema_editor, 1)
 
 
-def restore_sqlite_triggers(sender, using, **kwargs):
+def restore_sqlite_triggers(using, **kwargs):
     """Put back the FTS triggers and the index a rebuilt ``companies_company`` lost, and
-    bring the FTS index up to date; nothing when all are there (or the table is not)."""
+    bring the FTS index up to date; nothing when all are there (or the table is not).
+    A ``post_migrate`` receiver for the companies app (companies.apps)."""
     connection = connections[using]
-    if getattr(sender, "name", None) != "companies" or connection.vendor != "sqlite":
+    if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
         cursor.execute(

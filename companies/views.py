@@ -117,25 +117,16 @@ class DirectoryView(CompanyFilterMixin, FilterView):
         search the reader also asked for still apply.
         """
         self.filterset = self.get_filterset(self.get_filterset_class())
-        self.count_and_facets()
+        # The result's size and its facet counts beside the choices of the form, in one
+        # query whatever the size of the data (see CompanyFilter.settle).
+        self.filterset.settle()
         self.object_list = self.filterset.qs
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
         return self.render_to_response(context)
 
-    def count_and_facets(self):
-        """The result's size, and its facet counts beside the choices of the form: one
-        query whatever the size of the data (two for a search that finds nothing as
-        written), see :meth:`CompanyFilter.settle`."""
-        filterset = self.filterset
-        self.result_count = filterset.settle()
-        self.count_capped = filterset.count_capped
-        self.facets = filterset.facets
-        # Exports hold published companies only: for staff, say how many.
-        self.export_count = filterset.published_count
-
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
-        paginator.count = self.result_count
+        paginator.count = self.filterset.result_count
         number, self.page_notice = resolve_page_number(
             self.request.GET.get(self.page_kwarg), paginator.num_pages
         )
@@ -159,12 +150,13 @@ class DirectoryView(CompanyFilterMixin, FilterView):
                 self.request.path + (f"?{query_string}" if query_string else "")
             ),
             companies=companies,
-            result_count=self.result_count,
-            count_capped=self.count_capped,
+            result_count=filterset.result_count,
+            count_capped=filterset.count_capped,
             count_limit=COUNT_LIMIT,
-            too_many_to_rank=self.filterset.too_many_to_rank,
-            export_count=self.export_count,
-            facets_missing=self.facets is None or None in self.facets.values(),
+            too_many_to_rank=filterset.too_many_to_rank,
+            # Exports hold published companies only: for staff, say how many.
+            export_count=filterset.published_count,
+            facets_missing=filterset.facets is None or None in filterset.facets.values(),
             active_filters=filterset.active_filters(),
             query=filterset.query,
             page_notice=self.page_notice,

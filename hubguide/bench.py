@@ -640,20 +640,19 @@ def scratch_database_url(name):
         raise BenchError(
             f"rebuild_db is measured on SQLite and PostgreSQL, not {connection.vendor}."
         )
-    url = urlsplit(database_url())
-    database = f"{settings.DATABASES['default']['NAME']}_rebuild"
-    quoted = connection.ops.quote_name(database)
+    database = drop_scratch_database()
     with connection.cursor() as cursor:  # autocommit: CREATE DATABASE needs it
-        cursor.execute(f"DROP DATABASE IF EXISTS {quoted}")
-        cursor.execute(f"CREATE DATABASE {quoted}")
-    return urlunsplit(url._replace(path=f"/{database}"))
+        cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(database)}")
+    return urlunsplit(urlsplit(database_url())._replace(path=f"/{database}"))
 
 
 def drop_scratch_database():
+    """Drop PostgreSQL's scratch database if it is there; return its name."""
+    database = f"{settings.DATABASES['default']['NAME']}_rebuild"
     if connection.vendor == "postgresql":
-        database = f"{settings.DATABASES['default']['NAME']}_rebuild"
         with connection.cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(database)}")
+    return database
 
 
 def timed_command(args, env):

@@ -23,7 +23,6 @@ from django.db.models import FileField, ImageField
 
 from hubguide.images import ensure_all_renditions, prerender, validate_image_file
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 LOAD_REASON = "Loaded by rebuild_db"
 DELETE_REASON = "Deleted by rebuild_db"
 
@@ -100,18 +99,16 @@ def rebuild_content(fixtures_dir=None, *, check=False, storage=None):
                 raise _CheckOnly
             # Last, so that a bad record leaves the media alone as well as the database.
             result.media = copy_media(media_dir, storage)
+        result.committed = True
     except _CheckOnly:
         pass
-    else:
-        result.committed = True
-        # After the commit: renditions are files, made once, outside the transaction
-        # (most were drawn meanwhile: prerender_media).
-        if drawing:
-            drawing.shutdown()
-        result.unrendered = make_renditions(storage)
     finally:
         if drawing:
             drawing.shutdown()
+    if result.committed:
+        # After the commit: renditions are files, made once, outside the transaction
+        # (most were drawn meanwhile: prerender_media).
+        result.unrendered = make_renditions(storage)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -141,11 +138,9 @@ def delete_content():
 
 def copy_media(media_dir, storage):
     """Copy ``media_dir/**`` into ``storage`` under the same names; return the names."""
-    if not media_dir.is_dir():
-        return []
     names = []
-    for path in sorted(p for p in media_dir.rglob("*") if p.is_file()):
-        name = path.relative_to(media_dir).as_posix()
+    for name in media_names(media_dir):
+        path = media_dir / name
         # Delete first: saving over an existing name would give the copy a suffix.
         if storage.exists(name):
             storage.delete(name)
@@ -161,14 +156,15 @@ def prerender_media(media_dir, storage):
     """Draw the renditions of the shipped images while the database loads (in threads;
     Pillow works outside the GIL). Should the load fail, they are files derived from the
     shipped images, named by their content, which the next rebuild finds made."""
-    if not media_dir.is_dir():
-        return None
-    names = sorted(
-        path.relative_to(media_dir).as_posix()
-        for path in media_dir.rglob("*")
-        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
-    )
+    names = media_names(media_dir)  # what is not an image is passed over
     return prerender(names, FileSystemStorage(location=media_dir), storage) if names else None
+
+
+def media_names(media_dir):
+    """The files under ``media_dir``, as storage names, in order."""
+    if not media_dir.is_dir():
+        return []
+    return sorted(p.relative_to(media_dir).as_posix() for p in media_dir.rglob("*") if p.is_file())
 
 
 def make_renditions(storage):

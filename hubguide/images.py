@@ -318,7 +318,7 @@ def ensure_renditions(fieldfile):
 
 
 def ensure_all_renditions(fieldfiles, workers=None):
-    """``ensure_renditions`` for many images, a few at a time (Pillow works outside the GIL).
+    """``ensure_renditions`` for many images, a few at a time.
 
     Returns the names of the originals that could not be read; the rest have renditions.
     """
@@ -331,7 +331,7 @@ def ensure_all_renditions(fieldfiles, workers=None):
             return fieldfile.name
         return None
 
-    with ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1)) as pool:
+    with _drawing_pool(workers) as pool:
         return [name for name in pool.map(ensure, fieldfiles) if name]
 
 
@@ -349,10 +349,15 @@ def prerender(names, source, storage, workers=None):
         with contextlib.suppress(*RENDITION_ERRORS):
             _ensure(storage, name, source=source)
 
-    pool = ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1))
+    pool = _drawing_pool(workers)
     for name in names:
         pool.submit(ensure, name)
     return pool
+
+
+def _drawing_pool(workers=None):
+    """Threads that draw renditions a few at a time: Pillow works outside the GIL."""
+    return ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1))
 
 
 def rendition_name(name, digest, width, kind):

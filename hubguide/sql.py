@@ -13,15 +13,15 @@ def compiled(queryset):
 
 
 def union_all(parts):
-    """``(sql, params)``: each ``(template, params, queryset)`` of ``parts`` with the
-    queryset's SQL in the template's ``{}`` (``params`` come before the queryset's),
-    joined by UNION ALL. Sliced and ordered querysets are fine, on SQLite too, when each
-    template selects FROM the queryset as a subquery."""
+    """``(sql, params)``: each ``(template, params, (query_sql, query_params))`` of
+    ``parts`` with the query's SQL (see :func:`compiled`) in the template's ``{}``
+    (``params`` come before the query's), joined by UNION ALL. Sliced and ordered
+    querysets are fine, on SQLite too, when each template selects FROM the query as a
+    subquery."""
     texts, all_params = [], []
-    for template, params, queryset in parts:
-        sql, queryset_params = compiled(queryset)
+    for template, params, (sql, query_params) in parts:
         texts.append(template.format(sql))
-        all_params.extend([*params, *queryset_params])
+        all_params.extend([*params, *query_params])
     return " UNION ALL ".join(texts), all_params
 
 

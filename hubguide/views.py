@@ -5,11 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from cities.models import City, Policy, Zone
-from cities.views import group_by_choice, key_figures_prefetch
+from cities.models import City, Policy
+from cities.views import group_by_choice, key_figures_prefetch, visible_zones
 from companies.models import Company
-from hubguide.publishing import slug_url
-from hubguide.sql import as_datetime, union_all
+from hubguide.sql import as_datetime, compiled, union_all
 
 RECENT_UPDATES = 6
 
@@ -18,24 +17,22 @@ def recent_updates(limit=RECENT_UPDATES):
     """The latest changes to published content, newest first, as dicts for a short list.
 
     One query: the latest few of each kind (each along its updated_at index), together.
+    Each ``object`` is an unsaved instance holding the slug and name: enough for its
+    name and address.
     """
     sources = [
-        (_("Hub"), "cities:city_detail", City.objects.published()),
-        (
-            _("Zone"),
-            "cities:zone_detail",
-            Zone.objects.published().filter(city__in=City.objects.published()),
-        ),
-        (_("Policy"), "cities:policy_detail", Policy.objects.published()),
-        (_("Company"), "companies:company_detail", Company.objects.published()),
+        (_("Hub"), City.objects.published()),
+        (_("Zone"), visible_zones(None)),
+        (_("Policy"), Policy.objects.published()),
+        (_("Company"), Company.objects.published()),
     ]
     sql, params = union_all(
         (
             "SELECT %s, slug, name, updated_at FROM ({}) AS latest",
             [number],
-            queryset.order_by("-updated_at").values("slug", "name", "updated_at")[:limit],
+            compiled(queryset.order_by("-updated_at").values("slug", "name", "updated_at")[:limit]),
         )
-        for number, (_label, _view, queryset) in enumerate(sources)
+        for number, (_label, queryset) in enumerate(sources)
     )
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} ORDER BY 4 DESC, 1 LIMIT %s", [*params, limit])
@@ -43,8 +40,7 @@ def recent_updates(limit=RECENT_UPDATES):
     return [
         {
             "kind": sources[number][0],
-            "name": name,
-            "url": slug_url(sources[number][1], slug),
+            "object": sources[number][1].model(slug=slug, name=name),
             "updated_at": as_datetime(updated_at),
         }
         for number, slug, name, updated_at in rows

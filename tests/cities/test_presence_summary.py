@@ -5,6 +5,7 @@ from django.db import connection
 
 from cities.views import _per_kind
 from companies.models import Presence
+from hubguide.sql import union_all
 from tests.factories import make_presence
 
 pytestmark = pytest.mark.django_db
@@ -37,10 +38,10 @@ def test_the_kind_swapped_into_one_compiled_query_finds_each_kinds_rows(presence
     def make(kind):
         return Presence.objects.filter(kind=kind).values("pk")
 
-    found = run(*_per_kind(make, KINDS, "SELECT * FROM ({}) AS part"))
+    found = run(*union_all(_per_kind(make, KINDS, "SELECT * FROM ({}) AS part")))
     assert found == sorted((p.pk,) for p in presences if p.kind in KINDS)
     template = "SELECT COUNT(*), %s FROM ({}) AS part"
-    assert counts(*_per_kind(make, KINDS, template, kind_first=True)) == {
+    assert counts(*union_all(_per_kind(make, KINDS, template, kind_first=True))) == {
         "office": 2,
         "factory": 1,
         "research_lab": 1,
@@ -53,5 +54,5 @@ def test_a_kind_whose_name_is_also_another_parameter_is_compiled_on_its_own(pres
     def make(kind):
         return Presence.objects.filter(kind=kind, summary="office").values("pk")
 
-    found = run(*_per_kind(make, KINDS, "SELECT * FROM ({}) AS part"))
+    found = run(*union_all(_per_kind(make, KINDS, "SELECT * FROM ({}) AS part")))
     assert found == sorted((p.pk,) for p in presences[1:3])

@@ -10,6 +10,7 @@ from django.db import connection
 
 from companies.filters import ORDERINGS
 from companies.models import NOTABLE_ORDER, Company, Presence
+from hubguide.sql import compiled
 from tests.factories import make_city
 
 pytestmark = [
@@ -19,7 +20,7 @@ pytestmark = [
 
 
 def plan(queryset):
-    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    sql, params = compiled(queryset)
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
         return " / ".join(row[-1] for row in cursor.fetchall())
