@@ -1,8 +1,10 @@
 """The hub, zone and policy pages.
 
-Every page runs a fixed number of queries whatever the amount of data: related rows
-come through ``Prefetch`` objects whose querysets already hide what a visitor may not
-see, so templates never filter and never query.
+Every page runs a fixed number of queries whatever the amount of data, and templates
+never filter and never query: a list page's related rows come through ``Prefetch``
+objects whose querysets already hide what a visitor may not see; a page about one row
+reads that row's related rows with a plain query each, into the context (for one row,
+the prefetch machinery costs Django more than the query does).
 """
 
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from django.views.generic import DetailView, ListView
 
 from cities.models import City, Figure, Policy, Zone
 from companies.models import NOTABLE_ORDER, Presence
+from hubguide.images import rendition_set
 from hubguide.publishing import published_q
 from hubguide.sql import compiled, union_all
 
@@ -51,6 +54,14 @@ def key_figures_prefetch():
         .order_by("position", "label"),
         to_attr="key_figures",
     )
+
+
+# Policies in the order they were launched; those with no year last.
+LAUNCH_ORDER = (F("launched").asc(nulls_last=True), "name")
+
+
+def policies_by_launch(policies):
+    return policies.order_by(*LAUNCH_ORDER)
 
 
 def group_by_choice(rows, attribute, choices):
@@ -197,32 +208,18 @@ class CityListView(PublishedMixin, ListView):
 class CityDetailView(PublishedMixin, DetailView):
     model = City
 
-    def get_queryset(self):
-        user = self.request.user
-        return (
-            super()
-            .get_queryset()
-            .prefetch_related(
-                Prefetch(
-                    "figures",
-                    queryset=Figure.objects.select_related("source").order_by("position", "label"),
-                ),
-                Prefetch("zones", queryset=Zone.objects.visible_to(user).order_by("name")),
-                Prefetch(
-                    "policies",
-                    queryset=Policy.objects.visible_to(user).order_by(
-                        F("launched").asc(nulls_last=True), "name"
-                    ),
-                ),
-                "sources",
-            )
-        )
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user = self.request.user
+        city, user = self.object, self.request.user
+        context.update(
+            hero=rendition_set(city.hero_image, city.hero_width, city.hero_height),
+            figures=list(city.figures.select_related("source").order_by("position", "label")),
+            zones=list(city.zones.visible_to(user).order_by("name")),
+            policies=list(policies_by_launch(city.policies.visible_to(user))),
+            sources=list(city.sources.all()),
+        )
         context["presence_groups"], context["company_count"] = presence_summary(
-            visible_presences(user).filter(city=self.object), user
+            visible_presences(user).filter(city=city), user
         )
         return context
 
@@ -231,25 +228,20 @@ class ZoneDetailView(PublishedMixin, DetailView):
     model = Zone
 
     def get_queryset(self):
-        user = self.request.user
         zones = super().get_queryset()
-        if not is_staff(user):
+        if not is_staff(self.request.user):
             zones = zones.filter(city__in=City.objects.published())
-        return zones.select_related("city").prefetch_related(
-            Prefetch(
-                "policies",
-                queryset=Policy.objects.visible_to(user).order_by(
-                    F("launched").asc(nulls_last=True), "name"
-                ),
-            ),
-            "sources",
-        )
+        return zones.select_related("city")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user = self.request.user
+        zone, user = self.object, self.request.user
+        context.update(
+            policies=list(policies_by_launch(zone.policies.visible_to(user))),
+            sources=list(zone.sources.all()),
+        )
         context["presence_groups"], context["company_count"] = presence_summary(
-            visible_presences(user).filter(zone=self.object), user
+            visible_presences(user).filter(zone=zone), user
         )
         return context
 
@@ -261,7 +253,7 @@ class PolicyListView(PublishedMixin, ListView):
         return (
             super()
             .get_queryset()
-            .order_by(F("launched").asc(nulls_last=True), "name")
+            .order_by(*LAUNCH_ORDER)
             .prefetch_related(
                 Prefetch("cities", queryset=visible_cities(self.request.user).order_by("name"))
             )
@@ -280,17 +272,14 @@ class PolicyListView(PublishedMixin, ListView):
 class PolicyDetailView(PublishedMixin, DetailView):
     model = Policy
 
-    def get_queryset(self):
-        user = self.request.user
-        return (
-            super()
-            .get_queryset()
-            .prefetch_related(
-                Prefetch("cities", queryset=visible_cities(user).order_by("name")),
-                Prefetch(
-                    "zones",
-                    queryset=visible_zones(user).select_related("city").order_by("name"),
-                ),
-                "sources",
-            )
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        policy, user = self.object, self.request.user
+        context.update(
+            cities=list(policy.cities.visible_to(user).order_by("name")),
+            zones=list(
+                visible_zones(user).filter(policies=policy).select_related("city").order_by("name")
+            ),
+            sources=list(policy.sources.all()),
         )
+        return context

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, View
 from django_filters.views import FilterView
 
-from cities.views import PublishedMixin, hide_invisible_zones, visible_cities
+from cities.views import PublishedMixin, hide_invisible_zones, is_staff
 from companies import exports
 from companies.filters import (
     COUNT_LIMIT,
@@ -200,30 +200,21 @@ class JSONExportView(ExportView):
 
 
 class CompanyDetailView(PublishedMixin, DetailView):
-    model = Company
+    """A company and what belongs to it, each by a plain query on the one row (see
+    ``cities.views.related_rows``)."""
 
-    def get_queryset(self):
-        user = self.request.user
-        return (
-            super()
-            .get_queryset()
-            .prefetch_related(
-                sectors_prefetch(),
-                Prefetch(
-                    "presences",
-                    queryset=Presence.objects.filter(city__in=visible_cities(user))
-                    .select_related("city", "zone", "source")
-                    .order_by("city__name", "slug"),
-                ),
-                "sources",
-            )
-        )
+    model = Company
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        presences = hide_invisible_zones(self.object.presences.all(), self.request.user)
+        company, user = self.object, self.request.user
+        presences = company.presences.select_related("city", "zone", "source")
+        if not is_staff(user):
+            presences = presences.filter(published_q("city__"))
         context["presences"] = sorted(
-            presences,
+            hide_invisible_zones(presences, user),
             key=lambda presence: (presence.city.name, PRESENCE_KIND_ORDER.get(presence.kind, 99)),
         )
+        context["sectors"] = list(company.sectors.order_by("name"))
+        context["sources"] = list(company.sources.all())
         return context

@@ -71,24 +71,17 @@ def image_info(field_file):
     return {"url": url, "width": width, "height": height}
 
 
-@register.simple_tag
-def image_renditions(field_file, width=None, height=None):
-    """The renditions of an uploaded image (``hubguide.images.RenditionSet``), or None when
-    the original is missing: ``{% image_renditions city.hero_image city.hero_width
-    city.hero_height as hero %}``. One cache lookup once they exist."""
-    return rendition_set(field_file, width, height)
-
-
 @register.inclusion_tag("includes/responsive_image.html")
 def responsive_image(image, alt, width=None, height=None, **options):
     """A ``<picture>``: WebP renditions with JPEG ones for older browsers, and the width and
     height that reserve the image's space before it arrives.
 
     ``{% responsive_image city.hero_image city.hero_alt city.hero_width city.hero_height
-    sizes="100vw" class="…" loading="eager" %}``; ``image`` may also be what
-    ``image_renditions`` returned. ``loading`` is "lazy" (decoded off the main thread)
-    unless told "eager": an image at the top of the page, fetched first and painted with
-    the page. Renders nothing when the original is missing from storage.
+    sizes="100vw" class="…" loading="eager" %}``; ``image`` may also be a
+    ``hubguide.images.RenditionSet`` the view found already. ``loading`` is "lazy"
+    (decoded off the main thread) unless told "eager": an image at the top of the page,
+    fetched first and painted with the page. Renders nothing when the original is missing
+    from storage.
     """
     if not isinstance(image, RenditionSet):
         image = rendition_set(image, width, height)
