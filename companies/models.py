@@ -5,7 +5,6 @@ from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import IsNull
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -17,6 +16,7 @@ from hubguide.publishing import (
     LATEST_YEAR,
     Publishable,
     SlugModel,
+    page_url,
     slug_url,
     validate_not_future_year,
     year_range_q,
@@ -88,7 +88,7 @@ class Sector(SlugModel):
         return self.name
 
     def get_absolute_url(self):
-        return f"{reverse('companies:directory')}?sector={self.slug}"
+        return f"{page_url('companies:directory')}?sector={self.slug}"
 
 
 class Company(Publishable):

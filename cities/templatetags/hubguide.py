@@ -4,6 +4,7 @@ from django import template
 
 from hubguide.images import RenditionSet, rendition_set
 from hubguide.markdown import render_markdown
+from hubguide.publishing import page_url as _page_url
 
 register = template.Library()
 
@@ -13,6 +14,13 @@ SECTIONS = {
     "companies": ({"companies:directory", "companies:company_detail"}, "companies:directory"),
     "policies": ({"cities:policy_list", "cities:policy_detail"}, "cities:policy_list"),
 }
+
+
+@register.simple_tag
+def page_url(viewname):
+    """``{% url %}`` for an address without arguments, reversed once per process:
+    ``{% page_url "cities:city_list" %}`` (``… as hubs_url`` too)."""
+    return _page_url(viewname)
 
 
 @register.filter(is_safe=True)
