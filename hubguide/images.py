@@ -7,6 +7,11 @@ view of a page that shows the image, and stored beside the originals under
 ``renditions/``; their names carry a hash of the original's name and size, so an image
 replaced under the same name gets new ones. The cache remembers which renditions exist,
 so showing an image costs one cache lookup and no storage access.
+
+When a row lets go of an image (an editor uploads another, clears the field or deletes
+the row), its renditions are deleted and forgotten once the transaction commits, unless
+another row still shows that file. The original itself stays while any row or any
+version in the history names it: the admin's revert brings it back.
 """
 
 import contextlib
@@ -17,18 +22,22 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import PurePosixPath
 
 from django import forms
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models
+from django.db import models, router, transaction
+from django.db.models import signals
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
+from simple_history.models import HistoricalChanges
 
 try:
     from PIL import ImageCms
@@ -389,25 +398,32 @@ def _ensure(storage, name, source=None):
     cache entry. The original is read from ``source`` (another storage holding the same
     file under the same name) when given."""
     source = source or storage
-    digest = hashlib.sha256(f"{name}\0{source.size(name)}".encode()).hexdigest()[:8]
+    size = source.size(name)
     with source.open(name, "rb") as handle, Image.open(handle, formats=ACCEPTED_FORMATS) as image:
-        raw_width, raw_height = image.size
-        if raw_width * raw_height > settings.MAX_IMAGE_PIXELS:
-            raise ValueError(f"{raw_width} × {raw_height} pixels is over the limit")
-        orientation = _orientation(image)
-        width, height = (raw_height, raw_width) if orientation >= 5 else (raw_width, raw_height)
-        plan = [
-            (rendition_name(name, digest, w, kind), w, max(1, round(height * w / width)), kind)
-            for kind in ENCODERS
-            for w in rendition_widths(width)
-        ]
-        missing = [row for row in plan if not storage.exists(row[0])]
+        orientation, entry = _plan(name, size, image)
+        missing = [row for row in entry["renditions"] if not storage.exists(row[0])]
         if missing:
             _render(image, orientation, missing, storage)
-    entry = {"width": width, "height": height, "renditions": plan}
     # The key the pages use, with the dimensions the database stores (upright or not).
-    cache.set(_cache_key(storage, name, raw_width, raw_height), entry, CACHE_SECONDS)
+    cache.set(_cache_key(storage, name, *image.size), entry, CACHE_SECONDS)
     return entry
+
+
+def _plan(name, size, image):
+    """The EXIF orientation of an open original, and its cache entry: its upright width
+    and height and the renditions it gets, named after its name and ``size`` in bytes."""
+    digest = hashlib.sha256(f"{name}\0{size}".encode()).hexdigest()[:8]
+    raw_width, raw_height = image.size
+    if raw_width * raw_height > settings.MAX_IMAGE_PIXELS:
+        raise ValueError(f"{raw_width} × {raw_height} pixels is over the limit")
+    orientation = _orientation(image)
+    width, height = (raw_height, raw_width) if orientation >= 5 else (raw_width, raw_height)
+    plan = [
+        (rendition_name(name, digest, w, kind), w, max(1, round(height * w / width)), kind)
+        for kind in ENCODERS
+        for w in rendition_widths(width)
+    ]
+    return orientation, {"width": width, "height": height, "renditions": plan}
 
 
 def _rendition_set(storage, entry):
@@ -495,13 +511,120 @@ def _store(storage, name, data):
         storage.delete(saved)
 
 
+# Renditions of images no row shows any more
+
+
+@dataclass(frozen=True)
+class StoredRenditions:
+    """The renditions an original has in storage and the cache keys that remember them.
+
+    Read when a row lets go of the original (``stored_renditions``), inside its
+    transaction, and discarded after the commit (``discard_renditions``): by then the
+    file under that name may be another one (rebuild_db copies the fixtures' images over
+    theirs) or gone, and could no longer say which renditions were its own.
+    """
+
+    storage: object
+    name: str
+    renditions: frozenset[str]
+    cache_keys: frozenset[str]
+
+
+def stored_renditions(storage, name, width=None, height=None):
+    """The renditions of the original ``name`` as it is now; ``width`` and ``height`` are
+    its dimensions as the database stores them (the pages' cache key). Names come from
+    the original's header or, when it cannot be read, from what the cache remembers."""
+    keys = {_cache_key(storage, name, width, height)}
+    renditions = set()
+    with contextlib.suppress(*RENDITION_ERRORS):
+        (raw_width, raw_height), renditions = _renditions_of(storage, name)
+        keys.add(_cache_key(storage, name, raw_width, raw_height))
+    for entry in cache.get_many(keys).values():
+        renditions.update(row[0] for row in entry.get("renditions", ()))
+    return StoredRenditions(storage, name, frozenset(renditions), frozenset(keys))
+
+
+def discard_renditions(stored, using=None):
+    """Delete the renditions in ``stored`` (``stored_renditions``) that no row shows any
+    more and forget them in the cache; delete the original too when neither a row nor a
+    version in the history names it. Return the names deleted.
+
+    A row that still names the same file keeps its renditions; one that names another
+    file under that name (rebuild_db replaced it) keeps only the new file's.
+    """
+    storage, name = stored.storage, stored.name
+    shown = set()
+    named = _named_by_a_row(name, using)
+    if named:
+        with contextlib.suppress(*RENDITION_ERRORS):
+            shown = _renditions_of(storage, name)[1]
+        if stored.renditions <= shown:
+            return []
+    doomed = sorted(stored.renditions - shown)
+    if not named and not _named_by_a_row(name, using, history=True):
+        doomed.append(name)
+    for doomed_name in doomed:
+        storage.delete(doomed_name)
+    # Forgotten after the deletes: a view that drew them again in between would otherwise
+    # leave the cache naming deleted files.
+    cache.delete_many(list(stored.cache_keys))
+    if doomed:
+        logger.info("Deleted what no row shows any more: %s", ", ".join(doomed))
+    return doomed
+
+
+def _renditions_of(storage, name):
+    """The stored width and height of the original ``name`` and its renditions' names."""
+    size = storage.size(name)
+    with storage.open(name, "rb") as handle, Image.open(handle, formats=ACCEPTED_FORMATS) as image:
+        entry = _plan(name, size, image)[1]
+        return image.size, {row[0] for row in entry["renditions"]}
+
+
+def _named_by_a_row(name, using=None, history=False):
+    """Whether a row (with ``history``: a django-simple-history version of a row) names
+    the stored image ``name`` in a ``SafeImageField``, in any model."""
+    for model in apps.get_models():
+        past = issubclass(model, HistoricalChanges)
+        if past != history:
+            continue
+        for field in (model.instance_type if past else model)._meta.concrete_fields:
+            if not isinstance(field, SafeImageField):
+                continue
+            manager = model._base_manager.db_manager(using or router.db_for_read(model))
+            if manager.filter(**{field.attname: name}).exists():
+                return True
+    return False
+
+
 class SafeImageField(models.ImageField):
     """An ImageField whose reading of dimensions cannot be crashed by the file it reads.
 
     Django reads an image's width and height as soon as a file is assigned, before any
     validator runs; a decompression bomb or a broken or missing file would raise there.
     Here the dimensions are left empty instead, and ``validate_image_file`` explains.
+
+    When a saved row's image changes (a new upload, or cleared) or the row is deleted, the
+    old image's renditions are discarded after the commit (``discard_renditions``).
     """
+
+    def contribute_to_class(self, cls, name, **kwargs):
+        super().contribute_to_class(cls, name, **kwargs)
+        if not cls._meta.abstract:
+            signals.post_save.connect(self._release_replaced, sender=cls)
+            signals.post_delete.connect(self._release_deleted, sender=cls)
+
+    def pre_save(self, model_instance, add):
+        file = super().pre_save(model_instance, add)  # stores a new upload
+        model_instance.__dict__.pop(self._replaced_key, None)
+        if not add:
+            before = self._stored_before(model_instance)
+            if before and before[0] and before[0] != file.name:
+                # Read now: after the commit the file under that name may be another.
+                model_instance.__dict__[self._replaced_key] = stored_renditions(
+                    self.storage, *before
+                )
+        return file
 
     def update_dimension_fields(self, instance, force=False, *args, **kwargs):
         try:
@@ -510,3 +633,43 @@ class SafeImageField(models.ImageField):
             for name in (self.width_field, self.height_field):
                 if name:
                     setattr(instance, name, None)
+
+    @property
+    def _replaced_key(self):
+        return f"_replaced_{self.attname}"
+
+    def _stored_before(self, instance):
+        """``(name, width, height)`` of the image the row has in the database, or None."""
+        model = type(instance)
+        columns = [c for c in (self.attname, self.width_field, self.height_field) if c]
+        row = (
+            model._base_manager.db_manager(router.db_for_write(model, instance=instance))
+            .filter(pk=instance.pk)
+            .values(*columns)
+            .first()
+        )
+        if row is None:
+            return None
+        return row[self.attname], row.get(self.width_field), row.get(self.height_field)
+
+    def _release_replaced(self, sender, instance, using, **kwargs):
+        stored = instance.__dict__.pop(self._replaced_key, None)
+        if stored:
+            self._discard_on_commit(stored, using)
+
+    def _release_deleted(self, sender, instance, using, **kwargs):
+        deferred = instance.get_deferred_fields()
+        if self.attname in deferred:
+            return
+        name = getattr(instance, self.attname).name
+        if not name:
+            return
+        width, height = (
+            getattr(instance, column) if column and column not in deferred else None
+            for column in (self.width_field, self.height_field)
+        )
+        self._discard_on_commit(stored_renditions(self.storage, name, width, height), using)
+
+    def _discard_on_commit(self, stored, using):
+        # robust: the row is saved by then; a storage error must not turn that into a 500.
+        transaction.on_commit(partial(discard_renditions, stored, using), using=using, robust=True)

@@ -10,6 +10,13 @@ def _empty_cache():
 
 
 @pytest.fixture
+def media(settings, tmp_path):
+    """A MEDIA_ROOT of the test's own: what it uploads and draws lands there."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
 def article(db):
     """The real content: the fixtures as rebuild_db loads them."""
     call_command("rebuild_db", "--no-migrate", verbosity=0)

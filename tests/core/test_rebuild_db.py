@@ -62,12 +62,6 @@ def fixtures_dir(tmp_path):
     return copy_fixtures(tmp_path / "fixtures")
 
 
-@pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def edit_record(path, slug, change):
     """Apply ``change`` to the fields of the record ``slug``; return its 1-based number."""
     records = json.loads(path.read_text(encoding="utf-8"))
@@ -104,7 +98,7 @@ def invalid_json(directory):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_running_it_twice_gives_the_same_content(media_root):
+def test_running_it_twice_gives_the_same_content(media):
     call_command("rebuild_db", stdout=StringIO())
     first = snapshot()
     rebuild()
@@ -130,7 +124,7 @@ def assert_refused(subtests, tmp_path, cases):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_bad_record_changes_nothing_and_the_error_names_it(subtests, tmp_path, media_root):
+def test_a_bad_record_changes_nothing_and_the_error_names_it(subtests, tmp_path, media):
     rebuild()
     assert_refused(subtests, tmp_path, [negative_figure, zone_in_an_unknown_city, invalid_json])
 
@@ -198,7 +192,7 @@ def future_year_for_an_actual_figure(directory):
 
 
 @pytest.mark.django_db
-def test_other_bad_records_are_refused_by_name(subtests, tmp_path, media_root):
+def test_other_bad_records_are_refused_by_name(subtests, tmp_path, media):
     """Also inside an outer transaction, as in a test: the database stays usable."""
     rebuild()
     assert_refused(
@@ -217,18 +211,18 @@ def test_other_bad_records_are_refused_by_name(subtests, tmp_path, media_root):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_check_validates_everything_and_writes_nothing(media_root):
+def test_check_validates_everything_and_writes_nothing(media):
     out = rebuild("--check")
 
     assert out.startswith("fixtures are valid: 77 records in 8 files")
     assert re.search(r"^\s+5 cities$", out, re.MULTILINE)
     assert all(apps.get_model(label).objects.count() == 0 for label in CONTENT_MODELS)
     assert history_count() == 0
-    assert not Path(media_root).exists()
+    assert not Path(media).exists()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_check_leaves_existing_content_alone_and_reports_a_bad_record(fixtures_dir, media_root):
+def test_check_leaves_existing_content_alone_and_reports_a_bad_record(fixtures_dir, media):
     rebuild()
     before, history_before = snapshot(), history_count()
     rebuild("--check")
@@ -249,7 +243,7 @@ def test_check_on_an_unmigrated_database_says_to_migrate(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_the_output_lists_counts_per_model_and_the_time_taken(media_root):
+def test_the_output_lists_counts_per_model_and_the_time_taken(media):
     out = rebuild()
 
     assert re.search(r"Loaded 77 records from 8 fixture files .* in \d+\.\d\d s:", out)
@@ -268,7 +262,7 @@ def test_the_output_lists_counts_per_model_and_the_time_taken(media_root):
 
 
 @pytest.mark.django_db
-def test_media_overwrites_files_of_the_same_name_without_suffixes(media_root):
+def test_media_overwrites_files_of_the_same_name_without_suffixes(media):
     default_storage.save("cities/beijing.jpg", ContentFile(b"stale"))
     rebuild()
     with default_storage.open("cities/beijing.jpg") as handle:
@@ -283,7 +277,7 @@ def test_media_overwrites_files_of_the_same_name_without_suffixes(media_root):
 
 
 @pytest.mark.django_db
-def test_history_says_rows_were_loaded_and_deleted_by_rebuild_db(media_root):
+def test_history_says_rows_were_loaded_and_deleted_by_rebuild_db(media):
     rebuild()
     first = City.objects.get(slug="xian").pk
     rebuild()

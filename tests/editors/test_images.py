@@ -14,7 +14,6 @@ from unittest import mock
 
 import pytest
 from django.contrib import admin
-from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
@@ -37,17 +36,9 @@ from hubguide.publishing import Status
 from tests.admin import form_data
 from tests.factories import make_city, make_company
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 DJANGO_INVALID_IMAGE = "Upload a valid image. The file you uploaded was either not an image"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    cache.clear()
-    yield settings.MEDIA_ROOT
-    cache.clear()
 
 
 # Files an editor might upload
