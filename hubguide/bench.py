@@ -4,8 +4,8 @@ For each directory size it tops the database up with generated companies, then
 
 * in-process, with Django's test client and debugging off: status, queries per
   request (counted on one request), and the median and 95th percentile of server time
-  over several hundred requests after a warm-up, each also as a multiple of the bare
-  view's, once with the page cache off and once on;
+  over several hundred requests after a warm-up, the pages taking turns, each also as a
+  multiple of the bare view's, once with the page cache off and once on;
 * under gunicorn (2 sync workers, production settings, static files collected), again
   with the page cache off and on: requests per second for the bare view and the pages,
   from ``wrk`` when it is installed or a small threaded Python load generator otherwise,
@@ -68,6 +68,8 @@ PAGES = [
 ]
 SERVED_PAGES = ["bare", "home", "city", "search", "company"]
 MIN_TIMED = 5
+# In-process, the pages take turns of this many requests each.
+TURN = 25
 # Longer than gunicorn's 30 s worker timeout: a request that fails, failed in the server.
 REQUEST_TIMEOUT = 35
 
@@ -233,43 +235,57 @@ def _get(client, path):
     return response.status_code, ""
 
 
-def measure_page(client, key, label, path, options):
-    """Measure one page. ``options.time_cap`` bounds the whole page, warm-up included: a
-    page that takes seconds per request gets fewer requests (at least ``MIN_TIMED``)."""
-    result = PageResult(page=key, label=label, path=path)
-    deadline = time.perf_counter() + options.time_cap
-    result.status, result.error = _get(client, path)
-    if result.status != 200:
-        return result
-    for _ in range(options.warmup):
-        if time.perf_counter() > deadline:
-            break
-        client.get(path)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(path)
-    result.queries = len(queries)
-
-    timings = []
-    for _ in range(options.requests):
-        started = time.perf_counter()
-        client.get(path)
-        finished = time.perf_counter()
-        timings.append(finished - started)
-        if finished > deadline and len(timings) >= MIN_TIMED:
-            break
-    result.requests = len(timings)
-    result.median_ms = statistics.median(timings) * 1000
-    result.p95_ms = percentile(timings, 0.95) * 1000
-    return result
-
-
 def measure_in_process(targets, options, cache_mode, static_root, log):
-    results = []
+    """Every page's status, queries per request, and median and 95th percentile of server
+    time, each also as a multiple of the bare view's.
+
+    The pages take turns of ``TURN`` requests, so that a neighbour's load on a shared
+    machine falls on all of them alike rather than on whichever page was being measured
+    at the time; a turn is long enough that each page is timed much as in a loop of its
+    own (one request at a time after the others would pay for their garbage).
+    ``options.time_cap`` bounds each page's requests, warm-up included: a page that takes
+    seconds per request drops out of the turns after fewer (at least ``MIN_TIMED``).
+    """
     with in_process_settings(cache_mode, static_root):
         client = Client(raise_request_exception=True)
-        for key, label in PAGES:
-            log(f"  {label} ({targets[key]}) …")
-            results.append(measure_page(client, key, label, targets[key], options))
+        results = [PageResult(page=key, label=label, path=targets[key]) for key, label in PAGES]
+        spent = {}
+        for result in results:
+            log(f"  {result.label} ({result.path}) …")
+            started = time.perf_counter()
+            result.status, result.error = _get(client, result.path)
+            if result.status != 200:
+                continue
+            for _ in range(options.warmup):
+                if time.perf_counter() - started > options.time_cap:
+                    break
+                client.get(result.path)
+            with CaptureQueriesContext(connection) as queries:
+                client.get(result.path)
+            result.queries = len(queries)
+            spent[result.page] = time.perf_counter() - started
+        log(f"  {options.requests} requests of each page, {TURN} at a time …")
+        paths = {result.page: result.path for result in results if result.page in spent}
+        timings = {page: [] for page in paths}
+        while spent:
+            for page in list(spent):
+                for _ in range(TURN):
+                    started = time.perf_counter()
+                    client.get(paths[page])
+                    elapsed = time.perf_counter() - started
+                    timings[page].append(elapsed)
+                    spent[page] += elapsed
+                    timed = len(timings[page])
+                    if timed >= options.requests or (
+                        spent[page] > options.time_cap and timed >= MIN_TIMED
+                    ):
+                        del spent[page]
+                        break
+    for result in results:
+        if timings.get(result.page):
+            result.requests = len(timings[result.page])
+            result.median_ms = statistics.median(timings[result.page]) * 1000
+            result.p95_ms = percentile(timings[result.page], 0.95) * 1000
     bare = results[0]
     for result in results:
         if result.median_ms is not None and bare.median_ms:
