@@ -37,9 +37,16 @@ def visible_zones(user):
     return zones
 
 
+# What a listing of presences shows of each company: a company row is mostly long texts.
+LISTED_COMPANY_FIELDS = ("slug", "name", "name_zh", "status", "publish_at")
+
+
 def visible_presences(user):
-    """Presences of companies the user may see, with what a listing of them shows."""
-    presences = Presence.objects.select_related("company", "zone")
+    """Presences of companies the user may see, each with what a listing shows of its company."""
+    presences = Presence.objects.select_related("company").only(
+        *(field.name for field in Presence._meta.concrete_fields),
+        *(f"company__{name}" for name in LISTED_COMPANY_FIELDS),
+    )
     if not is_staff(user):
         presences = presences.filter(published_q("company__"))
     return presences
@@ -115,7 +122,7 @@ def _per_kind(make, kinds, template, *, kind_first=False):
     return parts
 
 
-def presence_summary(presences, user):
+def presence_summary(presences, zones):
     """A bounded view of many presences: the most notable few of each kind, and counts.
 
     Two queries whatever the number of presences, each reading at most a fixed number
@@ -123,7 +130,8 @@ def presence_summary(presences, user):
     past ``PRESENCE_COUNT_LIMIT``, and the first ``PRESENCES_SHOWN_PER_KIND`` of each
     kind in notable order (cited by a source, then the largest head count and
     investment). Returns the groups of a kind each, in the order of the kinds, and the
-    number of companies (a ``Tally``).
+    number of companies (a ``Tally``). ``zones`` are the zones the page may show, by id:
+    each presence gets its ``shown_zone`` from them (see ``hide_invisible_zones``).
     """
     presences = presences.order_by()
     kinds = Presence.Kind.values
@@ -162,7 +170,8 @@ def presence_summary(presences, user):
             )
         )
         shown = presences.filter(pk__in=RawSQL(*first)).order_by(*NOTABLE_ORDER)
-        for presence in hide_invisible_zones(shown, user):
+        for presence in shown:
+            presence.shown_zone = zones.get(presence.zone_id)
             by_kind.setdefault(presence.kind, []).append(presence)
     groups = [
         {
@@ -219,7 +228,8 @@ class CityDetailView(PublishedMixin, DetailView):
             sources=list(city.sources.all()),
         )
         context["presence_groups"], context["company_count"] = presence_summary(
-            visible_presences(user).filter(city=city), user
+            visible_presences(user).filter(city=city),
+            {zone.pk: zone for zone in context["zones"]},
         )
         return context
 
@@ -241,7 +251,7 @@ class ZoneDetailView(PublishedMixin, DetailView):
             sources=list(zone.sources.all()),
         )
         context["presence_groups"], context["company_count"] = presence_summary(
-            visible_presences(user).filter(zone=zone), user
+            visible_presences(user).filter(zone=zone), {zone.pk: zone}
         )
         return context
 
