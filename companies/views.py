@@ -29,7 +29,7 @@ PRESENCE_KIND_ORDER = {kind: position for position, kind in enumerate(Presence.K
 
 
 def sectors_prefetch():
-    return Prefetch("sectors", queryset=Sector.objects.order_by("name"))
+    return Prefetch("sectors", queryset=Sector.objects.only("slug", "name").order_by("name"))
 
 
 def hubs_prefetch(user):
@@ -38,6 +38,7 @@ def hubs_prefetch(user):
         "presences",
         queryset=Presence.objects.filter(in_visible_hub(user))
         .select_related("city")
+        .only("company", "city", "city__slug", "city__name")
         .order_by("city__name", "slug"),
         to_attr="listed_presences",
     )
@@ -84,6 +85,16 @@ def canonical_query(filterset, page_number):
     if page_number > 1:
         params["page"] = page_number
     return urlencode(params)
+
+
+def narrowed_url(request, **changes):
+    """What ``{% querystring name=value page=None %}`` gives, for links a page repeats:
+    this result with ``changes`` to its filters, from its first page."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    for name, value in changes.items():
+        query[name] = value
+    return f"?{query.urlencode()}"
 
 
 class CompanyFilterMixin:
@@ -136,8 +147,13 @@ class DirectoryView(CompanyFilterMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         companies = list(context["object_list"])
+        sector_urls = {}
         for company in companies:
             company.hubs = hubs_of(company)
+            for sector in company.sectors.all():
+                if sector.slug not in sector_urls:
+                    sector_urls[sector.slug] = narrowed_url(self.request, sector=sector.slug)
+                sector.narrowed_url = sector_urls[sector.slug]
         filterset = self.filterset
         searching = bool(filterset.query)
         if context["is_paginated"]:

@@ -299,6 +299,19 @@ def test_sort_links_keep_the_filters(client, hubs):
         assert params["sort"] == ["-name"]
 
 
+def test_a_sector_badge_narrows_the_result_to_that_sector_from_its_first_page(client, many):
+    response = get(client, city="shenzhen", q="drone", sort="-name", page="2")
+    badges = links(response, text="Drones")
+    assert badges
+    for href in badges:
+        assert parse_qs(urlsplit(href).query) == {
+            "city": ["shenzhen"],
+            "q": ["drone"],
+            "sort": ["-name"],
+            "sector": ["drones"],
+        }
+
+
 # Pages
 
 
