@@ -197,6 +197,11 @@ class CompanyFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if type(field.widget) is forms.Select:
+                # Django's template includes a template per option, and one more for
+                # its attributes: most of what drawing the directory's form cost.
+                field.widget.template_name = "companies/widgets/select.html"
 
     def clean(self):
         cleaned = super().clean()

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    "django.forms",
     "django_filters",
     "import_export",
     "simple_history",
@@ -82,6 +83,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "hubguide.urls"
 WSGI_APPLICATION = "hubguide.wsgi.application"
+
+# Forms render with the project's templates, so that a form may name one of ours.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {
