@@ -53,7 +53,6 @@ from django.db import connections
 from django.db.backends.signals import connection_created
 from django.db.models import (
     Case,
-    Exists,
     Expression,
     F,
     FloatField,
@@ -61,11 +60,12 @@ from django.db.models import (
     Lookup,
     OuterRef,
     Q,
+    Subquery,
     Value,
     When,
 )
 from django.db.models.expressions import Col, RawSQL
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models.lookups import GreaterThanOrEqual, IsNull
 
 from cities.models import City
 from companies.models import Company, Presence, Sector
@@ -447,13 +447,25 @@ def _named(rows, term):
     ]
 
 
+def _has_one(rows):
+    """Whether the correlated ``rows`` hold one, as the first row's id IS NOT NULL.
+
+    Not EXISTS: beside a text match in an OR, PostgreSQL answers EXISTS by hashing every
+    row of the set first — the 80,000 links of a sector at 500,000 companies, 50–100 ms
+    — even when the page stops after a hundred companies. A subquery that returns a
+    value is run per company instead, through the index of the company's own rows.
+    """
+    return IsNull(Subquery(rows.values("pk")[:1]), False)
+
+
 def _term_condition(backend, term, hubs, sectors, scope, typos):
     """The condition of one term, on the company row.
 
     The text indexes answer the names and summary. A word that names hubs or sectors
-    adds an EXISTS test of the company's presences or sectors: those are large sets
-    (every company of a hub), so the query should walk the companies, stopping at the
-    first page or at the count's limit, rather than gather every id of the set first.
+    also matches the companies in them: a test of the company's own presences or
+    sectors (see :func:`_has_one`), for those are large sets (every company of a hub),
+    so the query should walk the companies, stopping at the first page or at the
+    count's limit, rather than gather every id of the set first.
     """
     text = backend.text_condition(term)
     hub_ids, sector_ids = _named(hubs, term), _named(sectors, term)
@@ -461,12 +473,12 @@ def _term_condition(backend, term, hubs, sectors, scope, typos):
         condition = text
         if hub_ids:
             presences = Presence.objects.filter(city_id__in=hub_ids, company_id=OuterRef("pk"))
-            condition |= Q(Exists(presences))
+            condition |= Q(_has_one(presences))
         if sector_ids:
             links = Company.sectors.through.objects.filter(
                 sector_id__in=sector_ids, company_id=OuterRef("pk")
             )
-            condition |= Q(Exists(links))
+            condition |= Q(_has_one(links))
     elif typos and term.typo_tolerant and backend.supports_typos:
         # Typos only for a word that finds nothing as written: never noise beside the
         # real matches, and the index searched for them only when it is needed.
