@@ -103,6 +103,22 @@ def make_company(sectors=(), **kwargs):
     return company
 
 
+def make_companies(count, prefix, summary="Makes things."):
+    """``count`` published Chinese companies, "<prefix> 00"…, in one INSERT."""
+    slug = prefix.lower().replace(" ", "-")
+    width = len(str(count - 1))
+    return Company.objects.bulk_create(
+        Company(
+            slug=f"{slug}-{n:0{width}}",
+            name=f"{prefix} {n:0{width}}",
+            kind=Company.Kind.CHINESE,
+            summary=summary,
+            status=Status.PUBLISHED,
+        )
+        for n in range(count)
+    )
+
+
 def make_presence(company=None, city=None, **kwargs):
     n = _n()
     city = city or (kwargs["zone"].city if kwargs.get("zone") else make_city())

@@ -11,7 +11,14 @@ from django.urls import reverse
 
 from companies.models import Company, Presence
 from hubguide.publishing import Status
-from tests.factories import make_city, make_company, make_presence, make_sector, make_zone
+from tests.factories import (
+    make_city,
+    make_companies,
+    make_company,
+    make_presence,
+    make_sector,
+    make_zone,
+)
 
 DIRECTORY = reverse("companies:directory")
 
@@ -318,16 +325,7 @@ def test_a_sector_badge_narrows_the_result_to_that_sector_from_its_first_page(cl
 @pytest.fixture
 def many(hubs):
     """45 more Shenzhen drone makers: three pages of them."""
-    companies = Company.objects.bulk_create(
-        Company(
-            slug=f"drone-{n:02}",
-            name=f"Drone Maker {n:02}",
-            kind=Company.Kind.CHINESE,
-            summary="Makes drones.",
-            status=Status.PUBLISHED,
-        )
-        for n in range(45)
-    )
+    companies = make_companies(45, "Drone Maker", summary="Makes drones.")
     hubs["drones"].companies.add(*companies)
     Presence.objects.bulk_create(
         Presence(slug=f"{company.slug}-sz", company=company, city=hubs["shenzhen"], kind="office")
