@@ -67,10 +67,6 @@ def key_figures_prefetch():
 LAUNCH_ORDER = (F("launched").asc(nulls_last=True), "name")
 
 
-def policies_by_launch(policies):
-    return policies.order_by(*LAUNCH_ORDER)
-
-
 def group_by_choice(rows, attribute, choices):
     """``[(label, [rows…]), …]`` in the order of the choices, leaving out empty groups."""
     groups = {value: [] for value in choices.values}
@@ -224,7 +220,7 @@ class CityDetailView(PublishedMixin, DetailView):
             hero=rendition_set(city.hero_image, city.hero_width, city.hero_height),
             figures=list(city.figures.select_related("source").order_by("position", "label")),
             zones=list(city.zones.visible_to(user).order_by("name")),
-            policies=list(policies_by_launch(city.policies.visible_to(user))),
+            policies=list(city.policies.visible_to(user).order_by(*LAUNCH_ORDER)),
             sources=list(city.sources.all()),
         )
         context["presence_groups"], context["company_count"] = presence_summary(
@@ -247,7 +243,7 @@ class ZoneDetailView(PublishedMixin, DetailView):
         context = super().get_context_data(**kwargs)
         zone, user = self.object, self.request.user
         context.update(
-            policies=list(policies_by_launch(zone.policies.visible_to(user))),
+            policies=list(zone.policies.visible_to(user).order_by(*LAUNCH_ORDER)),
             sources=list(zone.sources.all()),
         )
         context["presence_groups"], context["company_count"] = presence_summary(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, View
 from django_filters.views import FilterView
 
-from cities.views import PublishedMixin, hide_invisible_zones, is_staff
+from cities.views import PublishedMixin, hide_invisible_zones
 from companies import exports
 from companies.filters import (
     COUNT_LIMIT,
@@ -216,17 +216,17 @@ class JSONExportView(ExportView):
 
 
 class CompanyDetailView(PublishedMixin, DetailView):
-    """A company and what belongs to it, each by a plain query on the one row (see
-    ``cities.views.related_rows``)."""
+    """A company and what belongs to it, each by a plain query on the one row (see the
+    docstring of ``cities.views``)."""
 
     model = Company
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         company, user = self.object, self.request.user
-        presences = company.presences.select_related("city", "zone", "source")
-        if not is_staff(user):
-            presences = presences.filter(published_q("city__"))
+        presences = company.presences.filter(in_visible_hub(user)).select_related(
+            "city", "zone", "source"
+        )
         context["presences"] = sorted(
             hide_invisible_zones(presences, user),
             key=lambda presence: (presence.city.name, PRESENCE_KIND_ORDER.get(presence.kind, 99)),

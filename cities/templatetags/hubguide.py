@@ -1,10 +1,11 @@
 """Template tags and filters shared by the public pages: ``{% load hubguide %}``."""
 
 from django import template
+from django.utils.safestring import mark_safe
 
 from hubguide.images import RenditionSet, rendition_set
 from hubguide.markdown import render_markdown
-from hubguide.publishing import page_url as _page_url
+from hubguide.publishing import page_url
 
 register = template.Library()
 
@@ -16,11 +17,18 @@ SECTIONS = {
 }
 
 
-@register.simple_tag
-def page_url(viewname):
-    """``{% url %}`` for an address without arguments, reversed once per process:
-    ``{% page_url "cities:city_list" %}`` (``… as hubs_url`` too)."""
-    return _page_url(viewname)
+# ``{% url %}`` for an address without arguments, reversed once per process:
+# ``{% page_url "cities:city_list" %}`` (``… as hubs_url`` too).
+register.simple_tag(page_url)
+
+DRAFT_BADGE = mark_safe(' <span class="badge badge--draft">Draft</span>')
+
+
+@register.filter
+def draft_badge(row):
+    """A "Draft" badge after a row in a list staff are previewing, or nothing:
+    ``{{ zone|draft_badge }}``. A filter rather than an include: lists repeat it."""
+    return DRAFT_BADGE if getattr(row, "is_published", None) is False else ""
 
 
 @register.filter(is_safe=True)
