@@ -6,9 +6,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from cities.formatting import format_figure
+from hubguide.history import History
 from hubguide.images import SafeImageField, validate_image_file
 from hubguide.publishing import (
     EARLIEST_YEAR,
@@ -85,7 +85,7 @@ class Source(SlugModel):
         _("note"), blank=True, help_text=_("How reliable it is, what period it covers.")
     )
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta(SlugModel.Meta):
         verbose_name = _("source")
@@ -155,7 +155,7 @@ class City(Publishable):
         Source, verbose_name=_("sources"), blank=True, related_name="cities"
     )
 
-    history = HistoricalRecords(m2m_fields=[sources])
+    history = History(m2m_fields=[sources])
 
     class Meta(Publishable.Meta):
         verbose_name = _("city")
@@ -225,7 +225,7 @@ class Zone(Publishable):
         Source, verbose_name=_("sources"), blank=True, related_name="zones"
     )
 
-    history = HistoricalRecords(m2m_fields=[sources])
+    history = History(m2m_fields=[sources])
 
     class Meta(Publishable.Meta):
         verbose_name = _("zone")
@@ -278,7 +278,7 @@ class Policy(Publishable):
         Source, verbose_name=_("sources"), blank=True, related_name="policies"
     )
 
-    history = HistoricalRecords(m2m_fields=[cities, zones, sources])
+    history = History(m2m_fields=[cities, zones, sources])
 
     class Meta(Publishable.Meta):
         verbose_name = _("policy")
@@ -338,7 +338,7 @@ class Figure(SlugModel):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta(SlugModel.Meta):
         verbose_name = _("figure")

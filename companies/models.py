@@ -6,10 +6,10 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import IsNull
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from cities.formatting import format_figure
 from cities.models import City, Source, Zone
+from hubguide.history import History
 from hubguide.images import SafeImageField, validate_image_file
 from hubguide.publishing import (
     EARLIEST_YEAR,
@@ -77,7 +77,7 @@ class Sector(SlugModel):
     name_zh = models.CharField(_("Chinese name"), max_length=100, blank=True)
     description = models.TextField(_("description"), blank=True)
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta(SlugModel.Meta):
         verbose_name = _("sector")
@@ -125,7 +125,7 @@ class Company(Publishable):
         Source, verbose_name=_("sources"), blank=True, related_name="companies"
     )
 
-    history = HistoricalRecords(m2m_fields=[sectors, sources])
+    history = History(m2m_fields=[sectors, sources])
 
     class Meta(Publishable.Meta):
         verbose_name = _("company")
@@ -222,7 +222,7 @@ class Presence(SlugModel):
         blank=True,
     )
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta(SlugModel.Meta):
         verbose_name = _("presence")

@@ -3,11 +3,13 @@
 This is ``rebuild_db``'s logic. Each record is validated as a form would validate it
 (``full_clean``: field validators and ``clean()``; the database enforces the
 constraints) and saved normally, not raw, so django-simple-history notes where every
-row came from. A record that cannot be loaded rolls the whole transaction back and the
-error names the file, the record and its slug.
+row came from (one entry a row, its many-to-many rows included). A record that cannot
+be loaded rolls the whole transaction back and the error names the file, the record
+and its slug.
 """
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DatabaseError, connection, transaction
 from django.db.models import FileField, ImageField
 
+from hubguide.history import one_entry
 from hubguide.images import ensure_all_renditions, prerender, validate_image_file
 
 LOAD_REASON = "Loaded by rebuild_db"
@@ -71,26 +74,30 @@ class _CheckOnly(Exception):
     """Raised at the end of a check so that the transaction rolls back."""
 
 
-def rebuild_content(fixtures_dir=None, *, check=False, storage=None):
+def rebuild_content(fixtures_dir=None, *, check=False, storage=None, migrate=None):
     """Delete all content and load every ``*.json`` in ``fixtures_dir``, in name order.
 
     Then copy ``fixtures_dir/media/`` into ``storage`` (the default storage), replacing
     files of the same name. With ``check=True`` everything is loaded and validated, then
-    rolled back, and no media is copied. Raises ``FixtureError``.
+    rolled back, and no media is copied. ``migrate``, a function, is called before the
+    load, while the images are drawn. Raises ``FixtureError``.
     """
     started = time.perf_counter()
     fixtures_dir = Path(fixtures_dir or settings.FIXTURES_DIR)
     storage = storage or default_storage
     result = LoadResult(fixtures_dir=fixtures_dir, files=fixture_files(fixtures_dir))
     media_dir = fixtures_dir / "media"
-    missing = missing_tables()
-    if missing:
-        raise FixtureError(
-            f"The database has no table {', '.join(missing)}: run `python manage.py migrate` "
-            "first (rebuild_db does that itself unless given --no-migrate or --check)."
-        )
     drawing = None if check else prerender_media(media_dir, storage)
     try:
+        if migrate:
+            migrate()
+        missing = missing_tables()
+        if missing:
+            raise FixtureError(
+                f"The database has no table {', '.join(missing)}: run `python manage.py "
+                "migrate` first (rebuild_db does that itself unless given --no-migrate or "
+                "--check)."
+            )
         with transaction.atomic():
             delete_content()
             for path in result.files:
@@ -153,11 +160,16 @@ def copy_media(media_dir, storage):
 
 
 def prerender_media(media_dir, storage):
-    """Draw the renditions of the shipped images while the database loads (in threads;
-    Pillow works outside the GIL). Should the load fail, they are files derived from the
-    shipped images, named by their content, which the next rebuild finds made."""
+    """Draw the renditions of the shipped images while the database migrates and loads
+    (in threads; Pillow works outside the GIL). Should the load fail, they are files
+    derived from the shipped images, named by their content, which the next rebuild
+    finds made."""
     names = media_names(media_dir)  # what is not an image is passed over
-    return prerender(names, FileSystemStorage(location=media_dir), storage) if names else None
+    if not names:
+        return None
+    # Every core but one: that one migrates and loads meanwhile.
+    workers = max(1, (os.cpu_count() or 1) - 1)
+    return prerender(names, FileSystemStorage(location=media_dir), storage, workers=workers)
 
 
 def media_names(media_dir):
@@ -233,9 +245,10 @@ def _load_file(path, media_dir, storage, result):
             # constraint with a query of its own, a third of the load's queries.
             obj.full_clean(exclude=file_fields, validate_constraints=False)
             obj._change_reason = LOAD_REASON
-            obj.save()
-            for field_name, values in deserialized.m2m_data.items():
-                getattr(obj, field_name).set(values)
+            with one_entry(obj):
+                obj.save()
+                for field_name, values in deserialized.m2m_data.items():
+                    getattr(obj, field_name).set(values)
         except ValidationError as exc:
             raise FixtureError(f"{where}: {_validation_message(exc)}") from exc
         except DatabaseError as exc:

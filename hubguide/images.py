@@ -466,21 +466,28 @@ def _render(image, orientation, missing, storage):
     upright = image.transpose(_TRANSPOSE[orientation]) if orientation in _TRANSPOSE else image
     picture = _to_srgb(upright)
     picture.info = {}  # no EXIF, XMP, ICC profile or comment reaches a visitor
-    flat = None
-    for name, width, height, kind in sorted(missing, key=lambda row: -row[1]):
-        source = picture
-        if kind == "jpeg" and picture.mode == "RGBA":
-            if flat is None:
-                # JPEG has no transparency: put the picture on white, as on paper.
-                flat = Image.new("RGB", picture.size, "white")
-                flat.paste(picture, mask=picture.getchannel("A"))
-            source = flat
-        if source.size != (width, height):
-            source = source.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
-        pillow_format, _, options = ENCODERS[kind]
-        buffer = io.BytesIO()
-        source.save(buffer, pillow_format, **options)
-        _store(storage, name, buffer.getvalue())
+    sizes = {}
+    for name, width, height, kind in missing:
+        sizes.setdefault((width, height), []).append((name, kind))
+    # Largest first, each size drawn once, from the one before it (no visible difference
+    # from drawing it from the original, for a fraction of the work), then written in
+    # every format.
+    for size, outputs in sorted(sizes.items(), reverse=True):
+        if picture.size != size:
+            picture = picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        flat = None
+        for name, kind in outputs:
+            source = picture
+            if kind == "jpeg" and picture.mode == "RGBA":
+                if flat is None:
+                    # JPEG has no transparency: put the picture on white, as on paper.
+                    flat = Image.new("RGB", picture.size, "white")
+                    flat.paste(picture, mask=picture.getchannel("A"))
+                source = flat
+            pillow_format, _, options = ENCODERS[kind]
+            buffer = io.BytesIO()
+            source.save(buffer, pillow_format, **options)
+            _store(storage, name, buffer.getvalue())
 
 
 def _to_srgb(image):

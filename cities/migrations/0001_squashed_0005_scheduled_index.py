@@ -61,6 +61,8 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'cities',
                 'ordering': ['name'],
                 'abstract': False,
+                'indexes': [models.Index(condition=models.Q(('publish_at__isnull', False)), fields=['publish_at'], name='cities_city_pub_at')],
+                'constraints': [models.UniqueConstraint(fields=('slug',), name='cities_city_slug_unique'), models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'published'])), name='cities_city_status_valid'), models.CheckConstraint(condition=models.Q(('region__in', ['north', 'northeast', 'east', 'south', 'central', 'southwest', 'northwest'])), name='cities_city_region_valid'), models.CheckConstraint(condition=models.Q(('standing__in', ['frontrunner', 'rising'])), name='cities_city_standing_valid'), models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90)), _connector='OR'), name='cities_city_latitude_range'), models.CheckConstraint(condition=models.Q(('longitude__isnull', True), models.Q(('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='cities_city_longitude_range')],
             },
         ),
         migrations.CreateModel(
@@ -209,6 +211,8 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'policies',
                 'ordering': ['launched', 'name'],
                 'abstract': False,
+                'indexes': [models.Index(condition=models.Q(('publish_at__isnull', False)), fields=['publish_at'], name='cities_policy_pub_at')],
+                'constraints': [models.UniqueConstraint(fields=('slug',), name='cities_policy_slug_unique'), models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'published'])), name='cities_policy_status_valid'), models.CheckConstraint(condition=models.Q(('level__in', ['national', 'provincial', 'municipal'])), name='cities_policy_level_valid'), models.CheckConstraint(condition=models.Q(('launched__isnull', True), models.Q(('launched__gte', 1800), ('launched__lte', 2100)), _connector='OR'), name='cities_policy_launched_range')],
             },
         ),
         migrations.CreateModel(
@@ -337,6 +341,8 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'zones',
                 'ordering': ['city__name', 'name'],
                 'abstract': False,
+                'indexes': [models.Index(condition=models.Q(('publish_at__isnull', False)), fields=['publish_at'], name='cities_zone_pub_at')],
+                'constraints': [models.UniqueConstraint(fields=('slug',), name='cities_zone_slug_unique'), models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'published'])), name='cities_zone_status_valid'), models.CheckConstraint(condition=models.Q(('kind__in', ['sez', 'hitech', 'science_park', 'economic_region'])), name='cities_zone_kind_valid'), models.CheckConstraint(condition=models.Q(('established__isnull', True), models.Q(('established__gte', 1800), ('established__lte', 2100)), _connector='OR'), name='cities_zone_established_range'), models.CheckConstraint(condition=models.Q(('national_rank__isnull', True), ('national_rank__gte', 1), _connector='OR'), name='cities_zone_rank_positive')],
             },
         ),
         migrations.AddField(
@@ -397,77 +403,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['city', 'is_key'], name='figure_city_key_idx')],
                 'constraints': [models.UniqueConstraint(fields=('slug',), name='cities_figure_slug_unique'), models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='cities_figure_value_gte_0'), models.CheckConstraint(condition=models.Q(('unit__in', ['people', 'percent', 'percent_gdp', 'cny', 'usd', 'rank', 'count'])), name='cities_figure_unit_valid'), models.CheckConstraint(condition=models.Q(('kind__in', ['actual', 'target', 'estimate'])), name='cities_figure_kind_valid'), models.CheckConstraint(condition=models.Q(('qualifier__in', ['', 'about', 'over', 'under'])), name='cities_figure_qualifier_valid'), models.CheckConstraint(condition=models.Q(('year__gte', 1800), ('year__lte', 2100)), name='cities_figure_year_range')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='city',
-            index=models.Index(condition=models.Q(('publish_at__isnull', False)), fields=['publish_at'], name='cities_city_pub_at'),
-        ),
-        migrations.AddConstraint(
-            model_name='city',
-            constraint=models.UniqueConstraint(fields=('slug',), name='cities_city_slug_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='city',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'published'])), name='cities_city_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='city',
-            constraint=models.CheckConstraint(condition=models.Q(('region__in', ['north', 'northeast', 'east', 'south', 'central', 'southwest', 'northwest'])), name='cities_city_region_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='city',
-            constraint=models.CheckConstraint(condition=models.Q(('standing__in', ['frontrunner', 'rising'])), name='cities_city_standing_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='city',
-            constraint=models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90)), _connector='OR'), name='cities_city_latitude_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='city',
-            constraint=models.CheckConstraint(condition=models.Q(('longitude__isnull', True), models.Q(('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='cities_city_longitude_range'),
-        ),
-        migrations.AddIndex(
-            model_name='zone',
-            index=models.Index(condition=models.Q(('publish_at__isnull', False)), fields=['publish_at'], name='cities_zone_pub_at'),
-        ),
-        migrations.AddConstraint(
-            model_name='zone',
-            constraint=models.UniqueConstraint(fields=('slug',), name='cities_zone_slug_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='zone',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'published'])), name='cities_zone_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='zone',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['sez', 'hitech', 'science_park', 'economic_region'])), name='cities_zone_kind_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='zone',
-            constraint=models.CheckConstraint(condition=models.Q(('established__isnull', True), models.Q(('established__gte', 1800), ('established__lte', 2100)), _connector='OR'), name='cities_zone_established_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='zone',
-            constraint=models.CheckConstraint(condition=models.Q(('national_rank__isnull', True), ('national_rank__gte', 1), _connector='OR'), name='cities_zone_rank_positive'),
-        ),
-        migrations.AddIndex(
-            model_name='policy',
-            index=models.Index(condition=models.Q(('publish_at__isnull', False)), fields=['publish_at'], name='cities_policy_pub_at'),
-        ),
-        migrations.AddConstraint(
-            model_name='policy',
-            constraint=models.UniqueConstraint(fields=('slug',), name='cities_policy_slug_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='policy',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'published'])), name='cities_policy_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='policy',
-            constraint=models.CheckConstraint(condition=models.Q(('level__in', ['national', 'provincial', 'municipal'])), name='cities_policy_level_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='policy',
-            constraint=models.CheckConstraint(condition=models.Q(('launched__isnull', True), models.Q(('launched__gte', 1800), ('launched__lte', 2100)), _connector='OR'), name='cities_policy_launched_range'),
         ),
     ]

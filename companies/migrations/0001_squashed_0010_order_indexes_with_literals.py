@@ -73,6 +73,8 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'companies',
                 'ordering': ['name'],
                 'abstract': False,
+                'indexes': [models.Index(condition=models.Q(('publish_at__isnull', False)), fields=['publish_at'], name='companies_company_pub_at'), models.Index(fields=['name'], name='company_name_idx'), models.Index(models.F('kind'), django.db.models.functions.text.Lower('name'), models.F('slug'), name='company_kind_name_idx'), models.Index(fields=['founded'], name='company_founded_idx'), models.Index(django.db.models.functions.comparison.Coalesce('founded', django.db.models.expressions.RawSQL('9999', ()), output_field=models.IntegerField()), django.db.models.functions.text.Lower('name'), models.F('slug'), name='company_founded_order_idx'), models.Index(models.OrderBy(django.db.models.functions.comparison.Coalesce('founded', django.db.models.expressions.RawSQL('0', ()), output_field=models.IntegerField()), descending=True), django.db.models.functions.text.Lower('name'), models.F('slug'), name='company_newest_order_idx')],
+                'constraints': [models.UniqueConstraint(fields=('slug',), name='companies_company_slug_unique'), models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'published'])), name='companies_company_status_valid'), models.CheckConstraint(condition=models.Q(('kind__in', ['chinese', 'state_owned', 'multinational'])), name='companies_company_kind_valid'), models.CheckConstraint(condition=models.Q(('founded__isnull', True), models.Q(('founded__gte', 1800), ('founded__lte', 2100)), _connector='OR'), name='companies_company_founded_range')],
             },
         ),
         migrations.CreateModel(
@@ -240,46 +242,12 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('slug',), name='companies_presence_slug_unique'), models.CheckConstraint(condition=models.Q(('kind__in', ['headquarters', 'research_lab', 'innovation_centre', 'factory', 'office'])), name='companies_presence_kind_valid'), models.CheckConstraint(condition=models.Q(('state__in', ['operating', 'planned'])), name='companies_presence_state_valid'), models.CheckConstraint(condition=models.Q(('opened__isnull', True), models.Q(('opened__gte', 1800), ('opened__lte', 2100)), _connector='OR'), name='companies_presence_opened_range'), models.CheckConstraint(condition=models.Q(('investment__isnull', True), ('investment__gte', 0), _connector='OR'), name='companies_presence_investment_gte_0'), models.CheckConstraint(condition=models.Q(('investment__isnull', True), models.Q(('investment_currency', ''), _negated=True), _connector='OR'), name='companies_presence_investment_has_currency', violation_error_message='An investment needs its currency.'), models.CheckConstraint(condition=models.Q(('investment_currency__in', ['', 'usd', 'cny'])), name='companies_presence_currency_valid')],
             },
         ),
-        migrations.AddIndex(
-            model_name='company',
-            index=models.Index(condition=models.Q(('publish_at__isnull', False)), fields=['publish_at'], name='companies_company_pub_at'),
+        migrations.RunPython(
+            code=create_groups,
+            reverse_code=remove_groups,
         ),
-        migrations.AddIndex(
-            model_name='company',
-            index=models.Index(fields=['name'], name='company_name_idx'),
+        migrations.RunPython(
+            code=forward,
+            reverse_code=backward,
         ),
-        migrations.AddIndex(
-            model_name='company',
-            index=models.Index(models.F('kind'), django.db.models.functions.text.Lower('name'), models.F('slug'), name='company_kind_name_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='company',
-            index=models.Index(fields=['founded'], name='company_founded_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='company',
-            index=models.Index(django.db.models.functions.comparison.Coalesce('founded', django.db.models.expressions.RawSQL('9999', ()), output_field=models.IntegerField()), django.db.models.functions.text.Lower('name'), models.F('slug'), name='company_founded_order_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='company',
-            index=models.Index(models.OrderBy(django.db.models.functions.comparison.Coalesce('founded', django.db.models.expressions.RawSQL('0', ()), output_field=models.IntegerField()), descending=True), django.db.models.functions.text.Lower('name'), models.F('slug'), name='company_newest_order_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='company',
-            constraint=models.UniqueConstraint(fields=('slug',), name='companies_company_slug_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='company',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'published'])), name='companies_company_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='company',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['chinese', 'state_owned', 'multinational'])), name='companies_company_kind_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='company',
-            constraint=models.CheckConstraint(condition=models.Q(('founded__isnull', True), models.Q(('founded__gte', 1800), ('founded__lte', 2100)), _connector='OR'), name='companies_company_founded_range'),
-        ),
-        migrations.RunPython(create_groups, remove_groups),
-        migrations.RunPython(forward, backward, elidable=False),
     ]

@@ -31,10 +31,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_migrate, check, fixtures_dir, **options):
         verbosity = options["verbosity"]
-        if not (no_migrate or check):
+
+        def migrate():
             call_command("migrate", interactive=False, verbosity=verbosity, stdout=self.stdout)
+
         try:
-            result = rebuild_content(fixtures_dir, check=check)
+            result = rebuild_content(
+                fixtures_dir, check=check, migrate=None if no_migrate or check else migrate
+            )
         except FixtureError as exc:
             raise CommandError(str(exc)) from exc
         if verbosity < 1:
