@@ -37,6 +37,11 @@ class SlugQuerySet(models.QuerySet):
         return self.get(slug=slug)
 
 
+# What a link to a public row needs (``.only()``): its name, its address, and whether a
+# visitor may follow it (``is_published``, ``draft_badge``).
+PUBLIC_LINK_FIELDS = ("name", "slug", "status", "publish_at")
+
+
 def published_q(prefix=""):
     """The condition "published, and its time has come", on the model reached by
     ``prefix`` ("company__"), or on the queryset's own model; a join, not a subquery,
