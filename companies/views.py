@@ -14,7 +14,7 @@ from django.views.generic import DetailView, View
 from django_filters.views import FilterView
 
 from cities.models import Source
-from cities.views import PublishedMixin, hide_invisible_zones, is_staff
+from cities.views import PublishedObjectMixin, hide_invisible_zones, is_staff
 from companies import exports
 from companies.filters import (
     COUNT_LIMIT,
@@ -226,7 +226,7 @@ PRESENCE_CARD_FIELDS = (
 )
 
 
-class CompanyDetailView(PublishedMixin, DetailView):
+class CompanyDetailView(PublishedObjectMixin, DetailView):
     """A company and what belongs to it, each by a plain query on the one row (see the
     docstring of ``cities.views``)."""
 
@@ -250,6 +250,6 @@ class CompanyDetailView(PublishedMixin, DetailView):
             hide_invisible_zones(presences, user),
             key=lambda presence: (presence.city.name, PRESENCE_KIND_ORDER.get(presence.kind, 99)),
         )
-        context["sectors"] = list(company.sectors.order_by("name").only("name", "slug"))
+        context["sectors"] = list(company.sectors.order_by("name"))
         context["sources"] = list(company.sources.all())
         return context
