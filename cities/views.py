@@ -199,22 +199,34 @@ class PublishedMixin:
         return super().get_queryset().visible_to(self.request.user)
 
 
+def zone_is_published(zone):
+    """A zone in a draft hub stays hidden with its hub (``visible_zones``)."""
+    return zone.is_published and zone.city.is_published
+
+
+def shown_to(user, rows, is_published=lambda row: row.is_published):
+    """The rows of a short list on a page about one row (a hub's zones, a policy's hubs)
+    that ``user`` may see, judged in Python as ``PublishedObjectMixin`` judges the row."""
+    staff = is_staff(user)
+    return [row for row in rows if staff or is_published(row)]
+
+
 class PublishedObjectMixin:
     """A page about one row: visitors get a 404 for a row they may not see (a draft, or
     one published for later), staff preview it.
 
-    The row is read by its slug alone and judged by ``visible``: on the one row at hand
-    that costs Django less than the condition of ``visible_to`` in the query.
+    The row is read by its slug alone and judged by ``is_published``: on the one row at
+    hand that costs Django less than the condition of ``visible_to`` in the query.
     """
 
     def get_object(self, queryset=None):
         obj = super().get_object(queryset)
-        if not (is_staff(self.request.user) or self.visible(obj)):
+        if not shown_to(self.request.user, [obj], self.is_published):
             raise Http404(f"No {obj._meta.verbose_name} found matching the query")
         return obj
 
     @staticmethod
-    def visible(obj):
+    def is_published(obj):
         return obj.is_published
 
 
@@ -239,8 +251,8 @@ class CityDetailView(PublishedObjectMixin, DetailView):
         context.update(
             hero=rendition_set(city.hero_image, city.hero_width, city.hero_height),
             figures=list(city.figures.select_related("source").order_by("position", "label")),
-            zones=list(city.zones.visible_to(user).order_by("name")),
-            policies=list(city.policies.visible_to(user).order_by(*LAUNCH_ORDER)),
+            zones=shown_to(user, city.zones.order_by("name")),
+            policies=shown_to(user, city.policies.order_by(*LAUNCH_ORDER)),
             sources=list(city.sources.all()),
         )
         context["presence_groups"], context["company_count"] = presence_summary(
@@ -256,16 +268,13 @@ class ZoneDetailView(PublishedObjectMixin, DetailView):
     def get_queryset(self):
         return super().get_queryset().select_related("city")
 
-    @staticmethod
-    def visible(zone):
-        """A zone in a draft hub stays hidden with its hub (``visible_zones``)."""
-        return zone.is_published and zone.city.is_published
+    is_published = staticmethod(zone_is_published)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         zone, user = self.object, self.request.user
         context.update(
-            policies=list(zone.policies.visible_to(user).order_by(*LAUNCH_ORDER)),
+            policies=shown_to(user, zone.policies.order_by(*LAUNCH_ORDER)),
             sources=list(zone.sources.all()),
         )
         context["presence_groups"], context["company_count"] = presence_summary(
@@ -304,9 +313,9 @@ class PolicyDetailView(PublishedObjectMixin, DetailView):
         context = super().get_context_data(**kwargs)
         policy, user = self.object, self.request.user
         context.update(
-            cities=list(policy.cities.visible_to(user).order_by("name")),
-            zones=list(
-                visible_zones(user).filter(policies=policy).select_related("city").order_by("name")
+            cities=shown_to(user, policy.cities.order_by("name")),
+            zones=shown_to(
+                user, policy.zones.select_related("city").order_by("name"), zone_is_published
             ),
             sources=list(policy.sources.all()),
         )

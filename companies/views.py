@@ -14,7 +14,7 @@ from django.views.generic import DetailView, View
 from django_filters.views import FilterView
 
 from cities.models import Source
-from cities.views import PublishedObjectMixin, hide_invisible_zones, is_staff
+from cities.views import PublishedObjectMixin, hide_invisible_zones, shown_to
 from companies import exports
 from companies.filters import (
     COUNT_LIMIT,
@@ -235,17 +235,16 @@ class CompanyDetailView(PublishedObjectMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         company, user = self.object, self.request.user
-        staff = is_staff(user)
-        # A company is in a few hubs: the ones a visitor may not see (in_visible_hub) are
-        # left out here, which costs Django less than a subquery in the query.
-        presences = [
-            presence
-            for presence in Presence.objects.filter(company=company)
+        # A company is in a few hubs: those a visitor may not see (in_visible_hub) are left
+        # out here, which costs Django less than a subquery in the query.
+        presences = shown_to(
+            user,
+            Presence.objects.filter(company=company)
             .order_by()
             .select_related("city", "zone", "source")
-            .only(*PRESENCE_CARD_FIELDS)
-            if staff or presence.city.is_published
-        ]
+            .only(*PRESENCE_CARD_FIELDS),
+            lambda presence: presence.city.is_published,
+        )
         context["presences"] = sorted(
             hide_invisible_zones(presences, user),
             key=lambda presence: (presence.city.name, PRESENCE_KIND_ORDER.get(presence.kind, 99)),
