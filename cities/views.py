@@ -4,7 +4,8 @@ Every page runs a fixed number of queries whatever the amount of data, and templ
 never filter and never query: a list page's related rows come through ``Prefetch``
 objects whose querysets already hide what a visitor may not see; a page about one row
 reads that row's related rows with a plain query each, into the context (for one row,
-the prefetch machinery costs Django more than the query does).
+the prefetch machinery costs Django more than the query does). Those queries, and the
+row itself, are ``Prepared``: their SQL is built once per process, not per request.
 """
 
 from dataclasses import dataclass
@@ -15,11 +16,11 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.views.generic import DetailView, ListView
 
-from cities.models import City, Figure, Policy, Zone
+from cities.models import City, Figure, Policy, Source, Zone
 from companies.models import NOTABLE_ORDER, Presence
 from hubguide.images import rendition_set
 from hubguide.publishing import published_q
-from hubguide.sql import compiled, union_all
+from hubguide.sql import Prepared, compiled, union_all
 
 
 def is_staff(user):
@@ -211,16 +212,36 @@ def shown_to(user, rows, is_published=lambda row: row.is_published):
     return [row for row in rows if staff or is_published(row)]
 
 
+def by_slug(model):
+    """The rows of ``model`` with a slug, by a ``Prepared`` query (none or one)."""
+    return Prepared(lambda slug: model._default_manager.filter(slug=slug))
+
+
+def sources_of(related_name):
+    """The sources of a row, by a ``Prepared`` query on its primary key."""
+    return Prepared(lambda pk: Source.objects.filter(**{related_name: pk}))
+
+
 class PublishedObjectMixin:
     """A page about one row: visitors get a 404 for a row they may not see (a draft, or
     one published for later), staff preview it.
 
     The row is read by its slug alone and judged by ``is_published``: on the one row at
-    hand that costs Django less than the condition of ``visible_to`` in the query.
+    hand that costs Django less than the condition of ``visible_to`` in the query. A
+    view whose row needs no related rows joined reads it by its ``lookup``, a
+    ``Prepared`` query by slug (:func:`by_slug`).
     """
 
+    lookup = None
+
     def get_object(self, queryset=None):
-        obj = super().get_object(queryset)
+        if queryset is None and self.lookup is not None:
+            rows = self.lookup(self.kwargs[self.slug_url_kwarg])
+            if not rows:
+                raise Http404(f"No {self.model._meta.verbose_name} found matching the query")
+            obj = rows[0]
+        else:
+            obj = super().get_object(queryset)
         if not shown_to(self.request.user, [obj], self.is_published):
             raise Http404(f"No {obj._meta.verbose_name} found matching the query")
         return obj
@@ -244,6 +265,10 @@ class CityListView(PublishedMixin, ListView):
 
 class CityDetailView(PublishedObjectMixin, DetailView):
     model = City
+    lookup = by_slug(City)
+    zones = Prepared(lambda pk: Zone.objects.filter(city=pk).order_by("name"))
+    policies = Prepared(lambda pk: Policy.objects.filter(cities=pk).order_by(*LAUNCH_ORDER))
+    sources = sources_of("cities")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -251,9 +276,9 @@ class CityDetailView(PublishedObjectMixin, DetailView):
         context.update(
             hero=rendition_set(city.hero_image, city.hero_width, city.hero_height),
             figures=list(city.figures.select_related("source").order_by("position", "label")),
-            zones=shown_to(user, city.zones.order_by("name")),
-            policies=shown_to(user, city.policies.order_by(*LAUNCH_ORDER)),
-            sources=list(city.sources.all()),
+            zones=shown_to(user, self.zones(city.pk)),
+            policies=shown_to(user, self.policies(city.pk)),
+            sources=self.sources(city.pk),
         )
         context["presence_groups"], context["company_count"] = presence_summary(
             visible_presences(user).filter(city=city),
@@ -269,13 +294,15 @@ class ZoneDetailView(PublishedObjectMixin, DetailView):
         return super().get_queryset().select_related("city")
 
     is_published = staticmethod(zone_is_published)
+    policies = Prepared(lambda pk: Policy.objects.filter(zones=pk).order_by(*LAUNCH_ORDER))
+    sources = sources_of("zones")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         zone, user = self.object, self.request.user
         context.update(
-            policies=shown_to(user, zone.policies.order_by(*LAUNCH_ORDER)),
-            sources=list(zone.sources.all()),
+            policies=shown_to(user, self.policies(zone.pk)),
+            sources=self.sources(zone.pk),
         )
         context["presence_groups"], context["company_count"] = presence_summary(
             visible_presences(user).filter(zone=zone), {zone.pk: zone}
@@ -308,15 +335,18 @@ class PolicyListView(PublishedMixin, ListView):
 
 class PolicyDetailView(PublishedObjectMixin, DetailView):
     model = Policy
+    lookup = by_slug(Policy)
+    cities = Prepared(lambda pk: City.objects.filter(policies=pk).order_by("name"))
+    sources = sources_of("policies")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         policy, user = self.object, self.request.user
         context.update(
-            cities=shown_to(user, policy.cities.order_by("name")),
+            cities=shown_to(user, self.cities(policy.pk)),
             zones=shown_to(
                 user, policy.zones.select_related("city").order_by("name"), zone_is_published
             ),
-            sources=list(policy.sources.all()),
+            sources=self.sources(policy.pk),
         )
         return context

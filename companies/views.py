@@ -14,7 +14,7 @@ from django.views.generic import DetailView, View
 from django_filters.views import FilterView
 
 from cities.models import Source
-from cities.views import PublishedObjectMixin, hide_invisible_zones, shown_to
+from cities.views import PublishedObjectMixin, by_slug, hide_invisible_zones, shown_to, sources_of
 from companies import exports
 from companies.filters import (
     COUNT_LIMIT,
@@ -25,6 +25,7 @@ from companies.filters import (
 )
 from companies.models import Company, Presence, Sector
 from hubguide.publishing import PUBLIC_LINK_FIELDS, published_q
+from hubguide.sql import Prepared
 
 PRESENCE_KIND_ORDER = {kind: position for position, kind in enumerate(Presence.Kind.values)}
 
@@ -231,6 +232,9 @@ class CompanyDetailView(PublishedObjectMixin, DetailView):
     docstring of ``cities.views``)."""
 
     model = Company
+    lookup = by_slug(Company)
+    sectors = Prepared(lambda pk: Sector.objects.filter(companies=pk).order_by("name"))
+    sources = sources_of("companies")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -249,6 +253,6 @@ class CompanyDetailView(PublishedObjectMixin, DetailView):
             hide_invisible_zones(presences, user),
             key=lambda presence: (presence.city.name, PRESENCE_KIND_ORDER.get(presence.kind, 99)),
         )
-        context["sectors"] = list(company.sectors.order_by("name"))
-        context["sources"] = list(company.sources.all())
+        context["sectors"] = self.sectors(company.pk)
+        context["sources"] = self.sources(company.pk)
         return context

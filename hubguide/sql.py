@@ -1,8 +1,11 @@
-"""Small helpers for the few queries the ORM cannot say in one statement."""
+"""Small helpers for the few queries the ORM cannot say in one statement, and for the
+small queries of a page about one row, whose SQL is worth building only once."""
 
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet, ValidationError
+from django.db import router
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -10,6 +13,81 @@ from django.utils.dateparse import parse_datetime
 def compiled(queryset):
     """``(sql, params)`` of ``queryset`` on its own database."""
     return queryset.query.get_compiler(queryset.db).as_sql()
+
+
+class Prepared:
+    """A query of one fixed shape run with other values each time, whose SQL Django
+    builds once per database.
+
+    ``make(*values)`` returns the queryset for ``values`` (strings or integers: a slug,
+    a primary key) and must select the columns of its own model only (no
+    ``select_related``, ``values()`` or annotations): calling the ``Prepared`` runs that
+    SQL with the values in their parameters' places through ``Manager.raw``, which maps
+    the columns back by name, and returns the list of rows. Building and compiling a
+    small queryset is most of what its query costs Django (about 0.35 ms of a 0.4 ms
+    lookup by slug on SQLite).
+
+    The places are found by compiling the queryset for the values and for other values
+    of the same types: the parameters that change with them, and only those, must be
+    the values themselves, else (a lookup that transforms its value, SQL that differs)
+    each call runs the queryset as Django builds it; it is only slower.
+    """
+
+    def __init__(self, make):
+        self.make = make
+        self.model = None
+        self._statements = {}
+
+    def __call__(self, *values):
+        kinds = tuple(map(type, values))
+        statement = None
+        if self.model is not None:
+            statement = self._statements.get((router.db_for_read(self.model), kinds))
+        if statement is None:
+            queryset = self.make(*values)
+            self.model, key = queryset.model, (queryset.db, kinds)
+            if key not in self._statements:
+                self._statements[key] = _prepare(self.make, values, queryset)
+            statement = self._statements[key]
+            if statement is None:
+                return list(queryset)
+        alias, sql, params, places = statement
+        params = list(params)
+        for place, value in zip(places, values, strict=True):
+            params[place] = value
+        return list(self.model._default_manager.db_manager(alias).raw(sql, params))
+
+
+PROBES = {str: lambda value: f"{value}\x00other", int: lambda value: value + 1}
+
+
+def _prepare(make, values, queryset):
+    """``(alias, sql, params, places)`` for :class:`Prepared` (``queryset`` is
+    ``make(*values)``), or ``None``."""
+    if not all(type(value) in PROBES for value in values):
+        return None
+    probes = [PROBES[type(value)](value) for value in values]
+    sql, params = compiled(queryset)
+    try:
+        probe_sql, probe_params = compiled(make(*probes))
+    except (EmptyResultSet, TypeError, ValueError, ValidationError):
+        return None  # a value Django converts ("1" for a number) cannot be swapped
+    if sql != probe_sql or len(params) != len(probe_params):
+        return None
+    changed = {i for i, (a, b) in enumerate(zip(params, probe_params, strict=True)) if a != b}
+    places = []
+    for value, probe in zip(values, probes, strict=True):
+        found = [
+            i
+            for i in changed
+            if type(params[i]) is type(value) and params[i] == value and probe_params[i] == probe
+        ]
+        if len(found) != 1:
+            return None
+        places.append(found[0])
+    if set(places) != changed:
+        return None
+    return queryset.db, sql, params, places
 
 
 def union_all(parts):

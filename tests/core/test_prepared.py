@@ -1,0 +1,91 @@
+"""Prepared queries: SQL built once, the right rows for every value."""
+
+import pytest
+
+from companies.models import Company, Sector
+from hubguide.sql import Prepared
+from tests.factories import make_company, make_sector
+
+pytestmark = pytest.mark.django_db
+
+
+class Counting:
+    """``make`` for a Prepared, counting how often Django has to build the queryset."""
+
+    def __init__(self, make):
+        self.make, self.calls = make, 0
+
+    def __call__(self, *values):
+        self.calls += 1
+        return self.make(*values)
+
+
+def slugs(rows):
+    return sorted(row.slug for row in rows)
+
+
+def test_each_value_finds_its_own_rows_and_the_queryset_is_built_once_per_process(
+    django_assert_num_queries,
+):
+    robots, chips = make_sector(name="Robots"), make_sector(name="Chips")
+    first = make_company(sectors=[robots, chips])
+    second = make_company(sectors=[chips])
+    make = Counting(lambda pk: Sector.objects.filter(companies=pk).order_by("name"))
+    sectors = Prepared(make)
+
+    assert [s.name for s in sectors(first.pk)] == ["Chips", "Robots"]
+    built = make.calls
+    with django_assert_num_queries(1):
+        assert [s.name for s in sectors(second.pk)] == ["Chips"]
+    assert sectors(first.pk + second.pk + 100) == []
+    assert make.calls == built
+
+
+def test_rows_come_back_whole_as_model_instances():
+    company = make_company(name="Tencent", name_zh="腾讯", founded=1998)
+    by_slug = Prepared(lambda slug: Company.objects.filter(slug=slug))
+
+    by_slug("no-such-company")
+    (found,) = by_slug(company.slug)
+    assert isinstance(found, Company)
+    assert (found.pk, found.name, found.name_zh, found.founded, found.publish_at) == (
+        company.pk,
+        "Tencent",
+        "腾讯",
+        1998,
+        company.publish_at,
+    )
+    assert found.is_published
+
+
+def test_a_value_equal_to_another_parameter_replaces_only_its_own():
+    """ "Alibaba" is a name asked for and the summary every company here has: the second
+    call must change the name only."""
+    alibaba = make_company(name="Alibaba", summary="Alibaba")
+    tencent = make_company(name="Tencent", summary="Alibaba")
+    make_company(name="Tencent", summary="Games")
+    named = Prepared(lambda name: Company.objects.filter(name=name, summary="Alibaba"))
+
+    assert slugs(named("Alibaba")) == [alibaba.slug]
+    assert slugs(named("Tencent")) == [tencent.slug]
+
+
+def test_a_lookup_that_transforms_its_value_still_finds_the_right_rows():
+    """``icontains`` puts "%ten%" among the parameters, not "ten": nothing to swap, so
+    each call is built as Django builds it."""
+    tencent = make_company(name="Tencent")
+    make_company(name="Baidu")
+    containing = Prepared(lambda text: Company.objects.filter(name__icontains=text))
+
+    assert slugs(containing("ten")) == [tencent.slug]
+    assert slugs(containing("cent")) == [tencent.slug]
+    assert slugs(containing("xyz")) == []
+
+
+def test_a_value_of_another_type_gets_its_own_statement():
+    company = make_company()
+    by_pk = Prepared(lambda pk: Company.objects.filter(pk=pk))
+
+    assert slugs(by_pk(company.pk)) == [company.slug]
+    assert slugs(by_pk(str(company.pk))) == [company.slug]
+    assert slugs(by_pk(company.pk)) == [company.slug]
