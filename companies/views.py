@@ -152,7 +152,8 @@ class DirectoryView(CompanyFilterMixin, FilterView):
         sector_urls = {}
         for company in companies:
             company.hubs = hubs_of(company)
-            for sector in company.sectors.all():
+            company.sector_list = list(company.sectors.all())
+            for sector in company.sector_list:
                 if sector.slug not in sector_urls:
                     sector_urls[sector.slug] = narrowed_url(self.request, sector=sector.slug)
                 sector.narrowed_url = sector_urls[sector.slug]
