@@ -24,6 +24,7 @@ from django.db.models.functions import Cast, Lower
 from django.utils.translation import gettext_lazy as _
 
 from cities.views import is_staff, visible_cities, visible_zones
+from companies import widgets
 from companies.models import (
     FOUNDED_FIRST,
     FOUNDED_LAST,
@@ -60,7 +61,7 @@ class QueryField(forms.CharField):
 
 class YearField(forms.IntegerField):
     # A text box with a numeric keyboard, not a spinner over three centuries.
-    widget = forms.TextInput
+    widget = widgets.TextInput
     default_error_messages = {
         "invalid": _("Enter a year as four digits, e.g. 2005."),
         "min_value": _("Enter a year from %(limit_value)s on."),
@@ -104,6 +105,7 @@ class SlugChoiceField(django_filters.fields.ModelChoiceField):
     """
 
     iterator = RowChoiceIterator
+    widget = widgets.Select
     counts = None
 
     @property
@@ -147,6 +149,7 @@ class KindChoiceField(django_filters.fields.ChoiceField):
     """A choice among fixed values; ``counts`` (value → number), when set, follow each
     label."""
 
+    widget = widgets.Select
     counts = None
 
     def show_counts(self, counts, choices):
@@ -197,11 +200,6 @@ class CompanyFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if type(field.widget) is forms.Select:
-                # Django's template includes a template per option, and one more for
-                # its attributes: most of what drawing the directory's form cost.
-                field.widget.template_name = "companies/widgets/select.html"
 
     def clean(self):
         cleaned = super().clean()
@@ -247,7 +245,7 @@ class CompanyFilter(django_filters.FilterSet):
 
     q = QueryFilter(
         label=_("Search"),
-        widget=forms.TextInput(
+        widget=widgets.TextInput(
             attrs={
                 "type": "search",
                 "maxlength": MAX_QUERY_LENGTH,
@@ -284,6 +282,7 @@ class CompanyFilter(django_filters.FilterSet):
         label=_("Presence"),
         choices=Presence.Kind.choices,
         empty_label=_("Any presence"),
+        widget=widgets.Select,
         error_messages={"invalid_choice": _("Choose a kind of presence from the list.")},
     )
     founded_min = YearFilter(field_name="founded", lookup_expr="gte", label=_("Founded from"))
@@ -292,6 +291,7 @@ class CompanyFilter(django_filters.FilterSet):
         label=_("Sort by"),
         choices=SORT_CHOICES,
         empty_label=None,
+        widget=widgets.Select,
         error_messages={"invalid_choice": _("Choose an order from the list.")},
     )
 
@@ -488,13 +488,16 @@ class CompanyFilter(django_filters.FilterSet):
                 "sector": self.matching(self.queryset, without={"sector"}),
                 "kind": self.matching(self.queryset, without={"kind"}),
             }
-        tables, names = {}, {}
+        tables, names, by_base = {}, {}, {}
         for key, base in bases.items():
-            try:
-                sql = compiled(base.order_by().values("pk")[: limit + 1])
-            except EmptyResultSet:  # a search for nothing but punctuation
-                return Summary(0, dict.fromkeys(FACETS, {}) if facets else None, 0)
-            names[key] = tables.setdefault((sql[0], tuple(sql[1])), f"ids_{len(tables)}")
+            # Bases with the same filters are one queryset (matching): compiled once.
+            if id(base) not in by_base:
+                try:
+                    sql = compiled(base.order_by().values("pk")[: limit + 1])
+                except EmptyResultSet:  # a search for nothing but punctuation
+                    return Summary(0, dict.fromkeys(FACETS, {}) if facets else None, 0)
+                by_base[id(base)] = tables.setdefault((sql[0], tuple(sql[1])), f"ids_{len(tables)}")
+            names[key] = by_base[id(base)]
         ids = {key: RawSQL(f"SELECT pk FROM {name}", ()) for key, name in names.items()}
         parts = []
         if facets:
