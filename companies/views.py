@@ -1,9 +1,10 @@
 """The company directory, its exports, and the company page.
 
-Lists run a fixed number of queries however many companies match: sectors and
-presences come through ``Prefetch`` objects that already hide unpublished hubs, the
-result's size and its facet counts come in one query, and the choices of the form are
-read once each.
+Lists run a fixed number of queries however many companies match: the result's size
+and its facet counts come in one query, the choices of the form are read once each,
+and a page's sectors and hubs are those choices, named by one query of ids each
+(:func:`label_companies`; exports read them through ``Prefetch`` objects that already
+hide unpublished hubs).
 """
 
 from urllib.parse import urlencode
@@ -46,12 +47,26 @@ def hubs_prefetch(user):
     )
 
 
-def hubs_of(company):
-    """The distinct hubs of ``company.listed_presences``, in name order."""
-    hubs = {}
-    for presence in company.listed_presences:
-        hubs.setdefault(presence.city_id, presence.city)
-    return list(hubs.values())
+def label_companies(companies, sectors, hubs):
+    """Set each company's ``sector_list`` and ``hubs``: of the rows ``sectors`` and
+    ``hubs`` (the form's choices, in name order; the hubs those the viewer may see),
+    those its sector links and presences name. Two queries of ids, none without
+    companies: the rows are in memory already, and a prefetch would read them again
+    for every company."""
+    if not companies:
+        return
+    ids = [company.pk for company in companies]
+    named = {company.pk: (set(), set()) for company in companies}
+    links = Company.sectors.through.objects.filter(company_id__in=ids)
+    for company_id, sector_id in links.values_list("company_id", "sector_id"):
+        named[company_id][0].add(sector_id)
+    presences = Presence.objects.filter(company_id__in=ids).order_by()
+    for company_id, hub_id in presences.values_list("company_id", "city_id"):
+        named[company_id][1].add(hub_id)
+    for company in companies:
+        sector_ids, hub_ids = named[company.pk]
+        company.sector_list = [row for row in sectors if row.pk in sector_ids]
+        company.hubs = [row for row in hubs if row.pk in hub_ids]
 
 
 def resolve_page_number(requested, num_pages):
@@ -117,10 +132,7 @@ class DirectoryView(CompanyFilterMixin, FilterView):
     template_name = "companies/directory.html"
 
     def get_queryset(self):
-        user = self.request.user
-        return Company.objects.visible_to(user).prefetch_related(
-            sectors_prefetch(), hubs_prefetch(user)
-        )
+        return Company.objects.visible_to(self.request.user)
 
     def get(self, request, *args, **kwargs):
         """Show the result of the fields that validated, beside the errors of the rest.
@@ -149,15 +161,11 @@ class DirectoryView(CompanyFilterMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         companies = list(context["object_list"])
-        sector_urls = {}
-        for company in companies:
-            company.hubs = hubs_of(company)
-            company.sector_list = list(company.sectors.all())
-            for sector in company.sector_list:
-                if sector.slug not in sector_urls:
-                    sector_urls[sector.slug] = narrowed_url(self.request, sector=sector.slug)
-                sector.narrowed_url = sector_urls[sector.slug]
         filterset = self.filterset
+        fields = filterset.form.fields
+        label_companies(companies, fields["sector"].rows, fields["city"].rows)
+        for sector in {sector for company in companies for sector in company.sector_list}:
+            sector.narrowed_url = narrowed_url(self.request, sector=sector.slug)
         searching = bool(filterset.query)
         if context["is_paginated"]:
             context["page_range"] = context["paginator"].get_elided_page_range(

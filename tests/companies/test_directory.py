@@ -149,6 +149,19 @@ def test_a_hub_is_listed_once_per_company_however_many_presences(client, hubs):
     assert [city.name for city in company.hubs] == ["Beijing", "Shenzhen"]
 
 
+def test_a_card_names_a_draft_hub_to_staff_only(client, hubs, django_user_model):
+    xian = make_city(slug="xian", name="Xi'an", status=Status.DRAFT)
+    make_presence(company=Company.objects.get(slug="foxconn"), city=xian, kind="factory")
+
+    card = get(client, q="Foxconn").context["companies"][0]
+    assert [city.name for city in card.hubs] == ["Beijing", "Shenzhen"]
+    assert '<a href="/cities/xian/">' not in html(get(client, q="Foxconn"))
+
+    client.force_login(django_user_model.objects.create_user("editor", is_staff=True))
+    card = get(client, q="Foxconn").context["companies"][0]
+    assert [city.name for city in card.hubs] == ["Beijing", "Shenzhen", "Xi'an"]
+
+
 def test_result_count_is_stated(client, hubs):
     assert "5 companies" in html(get(client))
     assert "1 company matching “Tencent”" in html(get(client, q="Tencent"))
