@@ -9,6 +9,7 @@ from django.db import connection
 
 from cities.models import City, Zone
 from companies.models import Company, Presence, Sector
+from companies.search_schema import GIN_INDEXES, GIN_PENDING_LIST_KB
 from hubguide.publishing import Status
 from tests.factories import make_city, make_company, make_presence, make_sector, make_zone
 
@@ -193,3 +194,16 @@ def test_the_planner_knows_the_new_size_after_a_run(content):
             (stat,) = cursor.fetchone()
             rows = int(stat.split()[0])
     assert rows >= Presence.objects.count() > 300
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN indexes")
+def test_a_run_leaves_nothing_pending_in_the_search_indexes(content):
+    """Rows pending in a GIN index are read whole by every search until merged: a bulk
+    load merges them, and the pending list is bounded in size anyway."""
+    generate("--count", "300", "--seed", "4")
+    with connection.cursor() as cursor:
+        for name in GIN_INDEXES:
+            cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [name])
+            assert cursor.fetchone()[0] == [f"gin_pending_list_limit={GIN_PENDING_LIST_KB}"]
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [name])
+            assert cursor.fetchone()[0] == 0, f"{name} had pages pending"

@@ -1,0 +1,20 @@
+from django.db import migrations
+
+from companies import search_schema
+
+
+class Migration(migrations.Migration):
+    """A bounded pending list for the search's GIN indexes (PostgreSQL only): see
+    companies.search_schema.GIN_PENDING_LIST_KB."""
+
+    dependencies = [
+        ("companies", "0010_order_indexes_with_literals"),
+    ]
+
+    operations = [
+        migrations.RunPython(
+            search_schema.bound_pending_lists,
+            search_schema.unbound_pending_lists,
+            elidable=False,
+        ),
+    ]
