@@ -20,7 +20,7 @@ from cities.models import City, Figure, Policy, Source, Zone
 from companies.models import NOTABLE_ORDER, Presence
 from hubguide.images import rendition_set
 from hubguide.publishing import published_q
-from hubguide.sql import Prepared, compiled, union_all
+from hubguide.sql import Prepared, compiled, shape_of, union_all
 
 
 def is_staff(user):
@@ -102,20 +102,14 @@ def _per_kind(make, kinds, template, *, kind_first=False):
     ``%s`` before the ``{}``) is the kind.
 
     The querysets differ in the kind only, so the first is compiled and the others reuse
-    its SQL with their kind in its place (compiling is most of what a query costs Django
-    here). Should the kind's value appear among the parameters more than once, each
-    queryset is compiled after all.
+    its SQL with their kind in its place (:func:`hubguide.sql.shape_of`; compiling is
+    most of what a query costs Django here). Without such a shape (the kind's value also
+    another parameter, say), each queryset is compiled.
     """
-    first_sql, first_params = compiled(make(kinds[0]))
-    slots = [i for i, param in enumerate(first_params) if param == kinds[0]]
+    shape = shape_of(make, (kinds[0],))
     parts = []
     for kind in kinds:
-        if len(slots) == 1:
-            kind_params = list(first_params)
-            kind_params[slots[0]] = kind
-            query = (first_sql, kind_params)
-        else:
-            query = compiled(make(kind))
+        query = shape.bind((kind,)) if shape else compiled(make(kind))
         parts.append((template, [kind] if kind_first else [], query))
     return parts
 
@@ -236,14 +230,11 @@ class PublishedObjectMixin:
 
     def get_object(self, queryset=None):
         if queryset is None and self.lookup is not None:
-            rows = self.lookup(self.kwargs[self.slug_url_kwarg])
-            if not rows:
-                raise Http404(f"No {self.model._meta.verbose_name} found matching the query")
-            obj = rows[0]
+            obj = next(iter(self.lookup(self.kwargs[self.slug_url_kwarg])), None)
         else:
             obj = super().get_object(queryset)
-        if not shown_to(self.request.user, [obj], self.is_published):
-            raise Http404(f"No {obj._meta.verbose_name} found matching the query")
+        if obj is None or not shown_to(self.request.user, [obj], self.is_published):
+            raise Http404(f"No {self.model._meta.verbose_name} found matching the query")
         return obj
 
     @staticmethod

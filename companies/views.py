@@ -56,17 +56,13 @@ def label_companies(companies, sectors, hubs):
     if not companies:
         return
     ids = [company.pk for company in companies]
-    named = {company.pk: (set(), set()) for company in companies}
     links = Company.sectors.through.objects.filter(company_id__in=ids)
-    for company_id, sector_id in links.values_list("company_id", "sector_id"):
-        named[company_id][0].add(sector_id)
     presences = Presence.objects.filter(company_id__in=ids).order_by()
-    for company_id, hub_id in presences.values_list("company_id", "city_id"):
-        named[company_id][1].add(hub_id)
+    sectors_of = set(links.values_list("company_id", "sector_id"))
+    hubs_of = set(presences.values_list("company_id", "city_id"))
     for company in companies:
-        sector_ids, hub_ids = named[company.pk]
-        company.sector_list = [row for row in sectors if row.pk in sector_ids]
-        company.hubs = [row for row in hubs if row.pk in hub_ids]
+        company.sector_list = [row for row in sectors if (company.pk, row.pk) in sectors_of]
+        company.hubs = [row for row in hubs if (company.pk, row.pk) in hubs_of]
 
 
 def resolve_page_number(requested, num_pages):

@@ -2,6 +2,7 @@
 small queries of a page about one row, whose SQL is worth building only once."""
 
 import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, ValidationError
@@ -15,57 +16,39 @@ def compiled(queryset):
     return queryset.query.get_compiler(queryset.db).as_sql()
 
 
-class Prepared:
-    """A query of one fixed shape run with other values each time, whose SQL Django
-    builds once per database.
+class Shape(NamedTuple):
+    """The SQL of a queryset, with the places among its parameters of the values it was
+    made from (see :func:`shape_of`)."""
 
-    ``make(*values)`` returns the queryset for ``values`` (strings or integers: a slug,
-    a primary key) and must select the columns of its own model only (no
-    ``select_related``, ``values()`` or annotations): calling the ``Prepared`` runs that
-    SQL with the values in their parameters' places through ``Manager.raw``, which maps
-    the columns back by name, and returns the list of rows. Building and compiling a
-    small queryset is most of what its query costs Django (about 0.35 ms of a 0.4 ms
-    lookup by slug on SQLite).
+    alias: str
+    sql: str
+    params: list
+    places: list
 
-    The places are found by compiling the queryset for the values and for other values
-    of the same types: the parameters that change with them, and only those, must be
-    the values themselves, else (a lookup that transforms its value, SQL that differs)
-    each call runs the queryset as Django builds it; it is only slower.
-    """
-
-    def __init__(self, make):
-        self.make = make
-        self.model = None
-        self._statements = {}
-
-    def __call__(self, *values):
-        kinds = tuple(map(type, values))
-        statement = None
-        if self.model is not None:
-            statement = self._statements.get((router.db_for_read(self.model), kinds))
-        if statement is None:
-            queryset = self.make(*values)
-            self.model, key = queryset.model, (queryset.db, kinds)
-            if key not in self._statements:
-                self._statements[key] = _prepare(self.make, values, queryset)
-            statement = self._statements[key]
-            if statement is None:
-                return list(queryset)
-        alias, sql, params, places = statement
-        params = list(params)
-        for place, value in zip(places, values, strict=True):
+    def bind(self, values):
+        """``(sql, params)`` of the queryset made from ``values`` instead."""
+        params = list(self.params)
+        for place, value in zip(self.places, values, strict=True):
             params[place] = value
-        return list(self.model._default_manager.db_manager(alias).raw(sql, params))
+        return self.sql, params
 
 
 PROBES = {str: lambda value: f"{value}\x00other", int: lambda value: value + 1}
 
 
-def _prepare(make, values, queryset):
-    """``(alias, sql, params, places)`` for :class:`Prepared` (``queryset`` is
-    ``make(*values)``), or ``None``."""
+def shape_of(make, values, queryset=None):
+    """The :class:`Shape` of ``make(*values)`` (``queryset``, when already made), so that
+    querysets ``make`` makes from other values of the same types need no compiling; or
+    ``None``.
+
+    The places are found by compiling for other values of the same types too: the
+    parameters that change with the values, and only those, must be the values
+    themselves, else (a lookup that transforms its value, SQL that differs, a value
+    Django converts) there is no shape.
+    """
     if not all(type(value) in PROBES for value in values):
         return None
+    queryset = make(*values) if queryset is None else queryset
     probes = [PROBES[type(value)](value) for value in values]
     sql, params = compiled(queryset)
     try:
@@ -87,7 +70,43 @@ def _prepare(make, values, queryset):
         places.append(found[0])
     if set(places) != changed:
         return None
-    return queryset.db, sql, params, places
+    return Shape(queryset.db, sql, params, places)
+
+
+class Prepared:
+    """A query of one fixed shape run with other values each time, whose SQL Django
+    builds once per database.
+
+    ``make(*values)`` returns the queryset for ``values`` (strings or integers: a slug,
+    a primary key) and must select the columns of its own model only (no
+    ``select_related``, ``values()`` or annotations): calling the ``Prepared`` runs its
+    :class:`Shape` bound to the values through ``Manager.raw``, which maps the columns
+    back by name, and returns the list of rows. Building and compiling a small queryset
+    is most of what its query costs Django (about 0.35 ms of a 0.4 ms lookup by slug on
+    SQLite). Without a shape (:func:`shape_of`) each call runs the queryset as Django
+    builds it; it is only slower.
+    """
+
+    def __init__(self, make):
+        self.make = make
+        self.model = None
+        self._shapes = {}
+
+    def __call__(self, *values):
+        kinds = tuple(map(type, values))
+        shape = None
+        if self.model is not None:
+            shape = self._shapes.get((router.db_for_read(self.model), kinds))
+        if shape is None:
+            queryset = self.make(*values)
+            self.model, key = queryset.model, (queryset.db, kinds)
+            if key not in self._shapes:
+                self._shapes[key] = shape_of(self.make, values, queryset)
+            shape = self._shapes[key]
+            if shape is None:
+                return list(queryset)
+        manager = self.model._default_manager.db_manager(shape.alias)
+        return list(manager.raw(*shape.bind(values)))
 
 
 def union_all(parts):
