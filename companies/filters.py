@@ -384,7 +384,7 @@ class CompanyFilter(django_filters.FilterSet):
                 queryset = queryset.annotate(rank=rank)
         return queryset.order_by(*ORDERINGS[order])
 
-    def matching(self, queryset, *, without=()):
+    def matching(self, queryset, *, without=(), counting=False):
         """``queryset`` narrowed by the search and every applied filter not in ``without``.
 
         Whether a word of the search needs typo tolerance is decided on ``self.queryset``
@@ -392,23 +392,31 @@ class CompanyFilter(django_filters.FilterSet):
         For ``self.queryset`` the answer is kept: the result, its count and the facets
         that leave out no applied filter share one queryset, built (and its search
         resolved) once.
+
+        A chosen sector is a test per company (the link looked up through its index),
+        which lets a page in name order stop early; ``counting`` makes it a join
+        instead (a company has a sector once: no duplicates), which lets a count walk
+        the sector's links: with a hub chosen too, at 100,000 companies on SQLite, 1,001
+        ids in 3 ms instead of 7 (and the page, as a join, 28 ms instead of 1).
         """
         left_out = frozenset(name for name in without if name in self.applied)
+        # Without a sector the two are one queryset.
+        counting = counting and "sector" in self.applied and "sector" not in left_out
         if queryset is not self.queryset:
-            return self._matching(queryset, left_out)
+            return self._matching(queryset, left_out, counting)
         cache = self.__dict__.setdefault("_matching_cache", {})
-        if left_out not in cache:
-            cache[left_out] = self._matching(queryset, left_out)
-        return cache[left_out]
+        if (left_out, counting) not in cache:
+            cache[left_out, counting] = self._matching(queryset, left_out, counting)
+        return cache[left_out, counting]
 
-    def _matching(self, queryset, left_out):
+    def _matching(self, queryset, left_out, counting):
         applied = {name: value for name, value in self.applied.items() if name not in left_out}
         for name in SIMPLE_FILTERS:
             if name in applied:
                 queryset = self.filters[name].filter(queryset, applied[name])
-        if "sector" in applied:
-            # A test per company rather than a join: a count or a page can then stop
-            # early, reading the company's own sector links through their index.
+        if "sector" in applied and counting:
+            queryset = queryset.filter(sectors=applied["sector"])
+        elif "sector" in applied:
             links = Company.sectors.through.objects.filter(
                 company_id=OuterRef("pk"), sector=applied["sector"]
             )
@@ -481,12 +489,12 @@ class CompanyFilter(django_filters.FilterSet):
         """
         limit = COUNT_LIMIT
         using = self.queryset.db
-        bases = {"result": self.matching(self.queryset)}
+        bases = {"result": self.matching(self.queryset, counting=True)}
         if facets:
             bases |= {
-                "city": self.matching(self.queryset, without=PRESENCE_FILTERS),
-                "sector": self.matching(self.queryset, without={"sector"}),
-                "kind": self.matching(self.queryset, without={"kind"}),
+                "city": self.matching(self.queryset, without=PRESENCE_FILTERS, counting=True),
+                "sector": self.matching(self.queryset, without={"sector"}, counting=True),
+                "kind": self.matching(self.queryset, without={"kind"}, counting=True),
             }
         tables, names, by_base = {}, {}, {}
         for key, base in bases.items():
@@ -536,21 +544,28 @@ class CompanyFilter(django_filters.FilterSet):
         parts = [compiled(part) for part in parts]
         result = names["result"]
         # Past the limit, the result has no facets: neither they nor their companies
-        # are read (a one-time test, made once).
+        # are read. The test is made once, and each facet's query starts from its
+        # answer, a row or none (small_enough): PostgreSQL skips a query whose WHERE is
+        # false from the start, but SQLite would fill its tables and run its subqueries
+        # before looking (a third of the query's time, for a hub and a sector at 100k).
         small = f"(SELECT COUNT(*) FROM {result}) <= {limit}"
+
+        def if_small(sql, alias):
+            return f"SELECT {alias}.* FROM small_enough CROSS JOIN ({sql}) AS {alias} WHERE {small}"
+
+        tables_sql = [
+            f"{name} AS MATERIALIZED ({base if name == result else if_small(base, 'base')})"
+            for (base, _), name in tables.items()
+        ]
+        tables_sql.insert(1, f"small_enough AS (SELECT 1 AS small WHERE {small})")
         selects = [f"SELECT '{SIZE}', '{result}', COUNT(*) FROM {result}"]
         selects += [
-            f"SELECT '{SIZE}', '{name}', COUNT(*) FROM {name} WHERE {small}"
+            f"SELECT '{SIZE}', '{name}', COUNT(*) FROM {name}"
             for name in tables.values()
             if name != result
         ]
-        selects += [
-            f"SELECT * FROM ({part}) AS part_{n} WHERE {small}" for n, (part, _) in enumerate(parts)
-        ]
-        sql = "WITH {} {}".format(
-            ", ".join(f"{name} AS MATERIALIZED ({base})" for (base, _), name in tables.items()),
-            " UNION ALL ".join(selects),
-        )
+        selects += [if_small(part, f"part_{n}") for n, (part, _) in enumerate(parts)]
+        sql = f"WITH {', '.join(tables_sql)} {' UNION ALL '.join(selects)}"
         params = [param for (_, base_params) in tables for param in base_params]
         params += [param for _, part_params in parts for param in part_params]
         counts = {facet: {} for facet in FACETS}
