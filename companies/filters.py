@@ -507,7 +507,7 @@ class CompanyFilter(django_filters.FilterSet):
                 by_base[id(base)] = tables.setdefault((sql[0], tuple(sql[1])), f"ids_{len(tables)}")
             names[key] = by_base[id(base)]
         ids = {key: RawSQL(f"SELECT pk FROM {name}", ()) for key, name in names.items()}
-        parts = []
+        parts = []  # (the table of ids it counts, the queryset that counts them)
         if facets:
             others = {
                 name: value
@@ -515,59 +515,74 @@ class CompanyFilter(django_filters.FilterSet):
                 if name != "city"
             }
             parts += [
-                facet_rows(
-                    Presence.objects.filter(
-                        in_visible_hub(self.viewer), company__in=ids["city"]
-                    ).filter(**others),
-                    "city",
-                    "city_id",
-                    Count("company_id", distinct=True),
+                (
+                    names["city"],
+                    facet_rows(
+                        Presence.objects.filter(
+                            in_visible_hub(self.viewer), company__in=ids["city"]
+                        ).filter(**others),
+                        "city",
+                        "city_id",
+                        Count("company_id", distinct=True),
+                    ),
                 ),
                 # One row per company and sector: no DISTINCT needed.
-                facet_rows(
-                    Company.sectors.through.objects.filter(company__in=ids["sector"]),
-                    "sector",
-                    "sector_id",
-                    Count("company_id"),
+                (
+                    names["sector"],
+                    facet_rows(
+                        Company.sectors.through.objects.filter(company__in=ids["sector"]),
+                        "sector",
+                        "sector_id",
+                        Count("company_id"),
+                    ),
                 ),
-                facet_rows(Company.objects.filter(pk__in=ids["kind"]), "kind", "kind", Count("pk")),
+                (
+                    names["kind"],
+                    facet_rows(
+                        Company.objects.filter(pk__in=ids["kind"]), "kind", "kind", Count("pk")
+                    ),
+                ),
             ]
         if is_staff(self.viewer):
             parts.append(
-                facet_rows(
-                    Company.objects.filter(published_q(), pk__in=ids["result"]),
-                    PUBLISHED,
-                    "status",
-                    Count("pk"),
+                (
+                    names["result"],
+                    facet_rows(
+                        Company.objects.filter(published_q(), pk__in=ids["result"]),
+                        PUBLISHED,
+                        "status",
+                        Count("pk"),
+                    ),
                 )
             )
-        parts = [compiled(part) for part in parts]
+        parts = [(name, compiled(part)) for name, part in parts]
         result = names["result"]
-        # Past the limit, the result has no facets: neither they nor their companies
-        # are read. The test is made once, and each facet's query starts from its
-        # answer, a row or none (small_enough): PostgreSQL skips a query whose WHERE is
-        # false from the start, but SQLite would fill its tables and run its subqueries
-        # before looking (a third of the query's time, for a hub and a sector at 100k).
-        small = f"(SELECT COUNT(*) FROM {result}) <= {limit}"
 
-        def if_small(sql, alias):
-            return f"SELECT {alias}.* FROM small_enough CROSS JOIN ({sql}) AS {alias} WHERE {small}"
+        # A table of ids too big to count has nothing counted from it: past the limit,
+        # the result has no facets, so the facets' tables are not even filled; and a
+        # facet whose own table is too big is not shown, so not counted. Each test is
+        # made once, in a table of a row or none ({name}_small), which what it guards
+        # starts from: PostgreSQL skips a query whose WHERE is false from the start,
+        # but SQLite would fill the tables and run the subqueries before looking.
+        def small(name):
+            return f"(SELECT COUNT(*) FROM {name}) <= {limit}"
 
-        tables_sql = [
-            f"{name} AS MATERIALIZED ({base if name == result else if_small(base, 'base')})"
-            for (base, _), name in tables.items()
-        ]
-        tables_sql.insert(1, f"small_enough AS (SELECT 1 AS small WHERE {small})")
-        selects = [f"SELECT '{SIZE}', '{result}', COUNT(*) FROM {result}"]
-        selects += [
-            f"SELECT '{SIZE}', '{name}', COUNT(*) FROM {name}"
-            for name in tables.values()
-            if name != result
-        ]
-        selects += [if_small(part, f"part_{n}") for n, (part, _) in enumerate(parts)]
+        def if_small(name, sql, alias):
+            return (
+                f"SELECT {alias}.* FROM {name}_small CROSS JOIN ({sql}) AS {alias} "
+                f"WHERE {small(name)}"
+            )
+
+        tables_sql = []
+        for (base, _base_params), name in tables.items():
+            body = base if name == result else if_small(result, base, "base")
+            tables_sql.append(f"{name} AS MATERIALIZED ({body})")
+            tables_sql.append(f"{name}_small AS (SELECT 1 AS small WHERE {small(name)})")
+        selects = [f"SELECT '{SIZE}', '{name}', COUNT(*) FROM {name}" for name in tables.values()]
+        selects += [if_small(name, part, f"part_{n}") for n, (name, (part, _)) in enumerate(parts)]
         sql = f"WITH {', '.join(tables_sql)} {' UNION ALL '.join(selects)}"
         params = [param for (_, base_params) in tables for param in base_params]
-        params += [param for _, part_params in parts for param in part_params]
+        params += [param for _, (_, part_params) in parts for param in part_params]
         counts = {facet: {} for facet in FACETS}
         counts[PUBLISHED] = {}
         sizes = {}
