@@ -522,14 +522,29 @@ def refresh_statistics(using):
 
     A bulk load leaves the query planner with the statistics of a small table (or none,
     on SQLite): at half a million companies its plans are then slower by a hundredfold
-    until the next automatic ANALYZE, which SQLite never runs. On PostgreSQL the rows
-    left pending in the search's GIN indexes are merged too, which every search would
-    otherwise read (companies.search_schema).
+    until the next automatic ANALYZE, which SQLite never runs.
+
+    On PostgreSQL, outside a transaction, it is VACUUM (ANALYZE), as after any bulk
+    load: it also marks the new pages all-visible, without which an index-only scan
+    reads each row's page anyway (a hub and a sector at 500,000 companies: 1,001 ids in
+    8.5 ms instead of 14), and merges the rows left pending in the search's GIN indexes,
+    which every search would otherwise read (companies.search_schema). Inside a
+    transaction, where VACUUM cannot run, ANALYZE and that merge.
     """
-    tables = [model._meta.db_table for model in (Company, Company.sectors.through, Presence)]
-    with connections[using].cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"ANALYZE {connections[using].ops.quote_name(table)}")
+    connection = connections[using]
+    tables = ", ".join(
+        connection.ops.quote_name(model._meta.db_table)
+        for model in (Company, Company.sectors.through, Presence)
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            cursor.execute(f"VACUUM (ANALYZE) {tables}")
+            return
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {tables}")
+        else:  # SQLite analyses one table or index a statement
+            for table in tables.split(", "):
+                cursor.execute(f"ANALYZE {table}")
     merge_pending_lists(using)
 
 

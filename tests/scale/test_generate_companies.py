@@ -207,3 +207,21 @@ def test_a_run_leaves_nothing_pending_in_the_search_indexes(content):
             assert cursor.fetchone()[0] == [f"gin_pending_list_limit={GIN_PENDING_LIST_KB}"]
             cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [name])
             assert cursor.fetchone()[0] == 0, f"{name} had pages pending"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's visibility map")
+@pytest.mark.django_db(transaction=True)  # VACUUM runs outside a transaction only
+def test_a_run_leaves_its_tables_vacuumed_for_index_only_scans(content):
+    """A page a bulk load wrote is not yet marked all-visible, and an index-only scan then
+    reads the row's page anyway: a run outside a transaction vacuums what it filled."""
+    generate("--count", "300", "--seed", "5")
+    tables = [model._meta.db_table for model in (Company, Company.sectors.through, Presence)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, relpages, relallvisible FROM pg_class WHERE relname = ANY(%s)",
+            [tables],
+        )
+        pages = {name: (total, visible) for name, total, visible in cursor.fetchall()}
+    assert set(pages) == set(tables)
+    for name, (total, visible) in pages.items():
+        assert total > 0 and visible == total, f"{name}: {visible} of {total} pages all-visible"
