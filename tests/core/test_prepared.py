@@ -1,6 +1,7 @@
 """Prepared queries: SQL built once, the right rows for every value."""
 
 import pytest
+from django.db import connection
 
 from companies.models import Company, Sector
 from hubguide.sql import Prepared
@@ -89,3 +90,21 @@ def test_a_value_of_another_type_gets_its_own_statement():
     assert slugs(by_pk(company.pk)) == [company.slug]
     assert slugs(by_pk(str(company.pk))) == [company.slug]
     assert slugs(by_pk(company.pk)) == [company.slug]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's server-side prepared statements"
+)
+def test_a_page_asked_for_again_and_again_runs_statements_prepared_on_the_server(
+    client, settings
+):
+    """The company page's queries, the same statements each time, are parsed (and in the
+    end planned) once per connection, not once per request."""
+    settings.PAGE_CACHE_SECONDS = 0  # each request renders the page
+    company = make_company(slug="repeat", sectors=[make_sector()])
+    for _ in range(8):
+        assert client.get(company.get_absolute_url()).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE from_sql = false")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any("companies_company_sectors" in statement for statement in prepared), prepared
