@@ -160,6 +160,14 @@ def test_a_card_names_a_draft_hub_to_staff_only(client, hubs, django_user_model)
     client.force_login(django_user_model.objects.create_user("editor", is_staff=True))
     card = get(client, q="Foxconn").context["companies"][0]
     assert [city.name for city in card.hubs] == ["Beijing", "Shenzhen", "Xi'an"]
+    assert '<option value="xian">' in html(get(client))
+
+    client.logout()  # and a visitor after staff: the form's choices are each viewer's own
+    assert '<option value="xian">' not in html(get(client))
+    assert [city.name for city in get(client, q="Foxconn").context["companies"][0].hubs] == [
+        "Beijing",
+        "Shenzhen",
+    ]
 
 
 def test_result_count_is_stated(client, hubs):
