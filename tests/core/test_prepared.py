@@ -95,9 +95,7 @@ def test_a_value_of_another_type_gets_its_own_statement():
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL's server-side prepared statements"
 )
-def test_a_page_asked_for_again_and_again_runs_statements_prepared_on_the_server(
-    client, settings
-):
+def test_a_page_asked_for_again_and_again_runs_statements_prepared_on_the_server(client, settings):
     """The company page's queries, the same statements each time, are parsed (and in the
     end planned) once per connection, not once per request."""
     settings.PAGE_CACHE_SECONDS = 0  # each request renders the page
