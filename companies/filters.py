@@ -322,10 +322,10 @@ class CompanyFilter(django_filters.FilterSet):
     @property
     def form(self):
         if not hasattr(self, "_form"):
-            form = super().form
+            fields = super().form.fields
             for name, filter_ in self.filters.items():
                 if isinstance(filter_, VisibleChoiceFilter):
-                    form.fields[name].queryset = filter_.get_queryset(self.request)
+                    fields[name].queryset = filter_.get_queryset(self.request)
         return self._form
 
     @property

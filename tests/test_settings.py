@@ -11,6 +11,8 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "guide.example.org",
     "DATABASE_URL": "sqlite:///:memory:",
 }
+# Development settings on PostgreSQL: read, never connected to.
+POSTGRESQL = {"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "DJANGO_DEBUG": "1"}
 
 
 def manage(*args, **env):
@@ -52,18 +54,16 @@ def test_postgresql_connections_get_the_planner_settings_and_they_can_be_replace
         "from django.conf import settings; "
         "print(settings.DATABASES['default']['OPTIONS']['options'])"
     )
-    url = {"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "DJANGO_DEBUG": "1"}
-    default = manage("shell", "--no-imports", "-c", show, **url)
+    default = manage("shell", "--no-imports", "-c", show, **POSTGRESQL)
     assert default.stdout.strip() == "-c random_page_cost=1.1", default.stderr
     replaced = manage(
-        "shell", "--no-imports", "-c", show, DJANGO_PG_OPTIONS="-c work_mem=8MB", **url
+        "shell", "--no-imports", "-c", show, DJANGO_PG_OPTIONS="-c work_mem=8MB", **POSTGRESQL
     )
     assert replaced.stdout.strip() == "-c work_mem=8MB", replaced.stderr
 
 
 def test_a_prepare_threshold_that_is_not_a_number_stops_start_up_with_a_message():
-    url = {"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "DJANGO_DEBUG": "1"}
-    result = manage("check", DJANGO_PG_PREPARE_THRESHOLD="sometimes", **url)
+    result = manage("check", DJANGO_PG_PREPARE_THRESHOLD="sometimes", **POSTGRESQL)
     assert result.returncode != 0
     assert "DJANGO_PG_PREPARE_THRESHOLD must be a number of executions" in result.stderr
     assert "'sometimes'" in result.stderr
