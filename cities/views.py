@@ -9,18 +9,20 @@ row itself, are ``Prepared``: their SQL is built once per process, not per reque
 """
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import connections
 from django.db.models import F, Prefetch
 from django.db.models.expressions import RawSQL
 from django.http import Http404
+from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
 from cities.models import City, Figure, Policy, Source, Zone
 from companies.models import NOTABLE_ORDER, Presence
 from hubguide.images import rendition_set
 from hubguide.publishing import published_q
-from hubguide.sql import Prepared, compiled, shape_of, union_all
+from hubguide.sql import Prepared, PreparedSQL, Statement, compiled, union_all
 
 
 def is_staff(user):
@@ -43,14 +45,15 @@ def visible_zones(user):
 LISTED_COMPANY_FIELDS = ("slug", "name", "name_zh", "status", "publish_at")
 
 
-def visible_presences(user):
-    """Presences of companies the user may see, each with what a listing shows of its company."""
+def visible_presences(staff, now=None):
+    """Presences of the companies staff, or else visitors, may see (published by ``now``,
+    by default the time now), each with what a listing shows of its company."""
     presences = Presence.objects.select_related("company").only(
         *(field.name for field in Presence._meta.concrete_fields),
         *(f"company__{name}" for name in LISTED_COMPANY_FIELDS),
     )
-    if not is_staff(user):
-        presences = presences.filter(published_q("company__"))
+    if not staff:
+        presences = presences.filter(published_q("company__", now))
     return presences
 
 
@@ -96,86 +99,97 @@ class Tally:
         return cls(limit, True) if count > limit else cls(count)
 
 
-def _per_kind(make, kinds, template, *, kind_first=False):
-    """Parts for :func:`hubguide.sql.union_all`: ``template`` for the queryset
-    ``make(kind)`` of each kind. With ``kind_first``, the template's first parameter (a
-    ``%s`` before the ``{}``) is the kind.
-
-    The querysets differ in the kind only, so the first is compiled and the others reuse
-    its SQL with their kind in its place (:func:`hubguide.sql.shape_of`; compiling is
-    most of what a query costs Django here). Without such a shape (the kind's value also
-    another parameter, say), each queryset is compiled.
-    """
-    shape = shape_of(make, (kinds[0],))
-    parts = []
-    for kind in kinds:
-        query = shape.bind((kind,)) if shape else compiled(make(kind))
-        parts.append((template, [kind] if kind_first else [], query))
-    return parts
-
-
-def presence_summary(presences, zones):
-    """A bounded view of many presences: the most notable few of each kind, and counts.
+class PresenceSummary:
+    """A bounded view of the many presences in a place (``"city"`` or ``"zone"``): the
+    most notable few of each kind, and counts.
 
     Two queries whatever the number of presences, each reading at most a fixed number
     of rows along an index (companies.models.NOTABLE_ORDER): the counts, each stopping
     past ``PRESENCE_COUNT_LIMIT``, and the first ``PRESENCES_SHOWN_PER_KIND`` of each
     kind in notable order (cited by a source, then the largest head count and
-    investment). Returns the groups of a kind each, in the order of the kinds, and the
-    number of companies (a ``Tally``). ``zones`` are the zones the page may show, by id:
-    each presence gets its ``shown_zone`` from them (see ``hide_invisible_zones``).
+    investment). Both are a UNION of a part per kind, a dozen querysets in all: their
+    SQL is built once per process for each audience (staff or visitors), and for the
+    second each set of kinds present, with the place and the time as parameters
+    (:class:`hubguide.sql.Prepared`); building it took most of the hub page's time.
     """
-    presences = presences.order_by()
-    kinds = Presence.Kind.values
-    limit = PRESENCE_COUNT_LIMIT
-    counts_sql, counts_params = union_all(
-        [
-            *_per_kind(
-                lambda kind: presences.filter(kind=kind).values("pk")[: limit + 1],
-                kinds,
-                "SELECT %s, COUNT(*) FROM ({}) AS counted",
-                kind_first=True,
-            ),
-            (
-                "SELECT %s, COUNT(*) FROM ({}) AS companies",
-                [""],
-                compiled(presences.values("company_id").distinct()[: limit + 1]),
-            ),
-        ]
-    )
-    with connections[presences.db].cursor() as cursor:
-        cursor.execute(counts_sql, counts_params)
-        counts = dict(cursor.fetchall())
 
-    present = [kind for kind in kinds if counts[kind]]
-    by_kind = {}
-    if present:
+    def __init__(self, place):
+        self.place = place
+        self._counts = {}
+        self._shown = {}
+
+    def presences(self, staff, pk, now):
+        return visible_presences(staff, now).filter(**{self.place: pk}).order_by()
+
+    def counts_statement(self, staff, pk, now):
+        presences, limit = self.presences(staff, pk, now), PRESENCE_COUNT_LIMIT
+        parts = [
+            (
+                "SELECT %s, COUNT(*) FROM ({}) AS counted",
+                [kind],
+                compiled(presences.filter(kind=kind).values("pk")[: limit + 1]),
+            )
+            for kind in Presence.Kind.values
+        ]
+        companies = presences.values("company_id").distinct()[: limit + 1]
+        parts.append(("SELECT %s, COUNT(*) FROM ({}) AS companies", [""], compiled(companies)))
+        return Statement(presences.db, *union_all(parts))
+
+    def shown_queryset(self, staff, kinds, pk, now):
+        presences = self.presences(staff, pk, now)
         first = union_all(
-            _per_kind(
-                lambda kind: (
+            (
+                "SELECT * FROM ({}) AS notable",
+                [],
+                compiled(
                     presences.filter(kind=kind)
                     .order_by(*NOTABLE_ORDER)
                     .values("pk")[:PRESENCES_SHOWN_PER_KIND]
                 ),
-                present,
-                "SELECT * FROM ({}) AS notable",
             )
+            for kind in kinds
         )
-        shown = presences.filter(pk__in=RawSQL(*first)).order_by(*NOTABLE_ORDER)
-        for presence in shown:
-            presence.shown_zone = zones.get(presence.zone_id)
-            by_kind.setdefault(presence.kind, []).append(presence)
-    groups = [
-        {
-            "kind": kind,
-            "label": label,
-            "presences": by_kind[kind],
-            "total": Tally.of(counts[kind], limit),
-        }
-        for kind, label in Presence.Kind.choices
-        if kind in by_kind
-    ]
-    return groups, Tally.of(counts[""], limit)
+        return presences.filter(pk__in=RawSQL(*first)).order_by(*NOTABLE_ORDER)
+
+    def counts(self, staff, pk, now):
+        """``{kind: count, "": companies}``, each count at most ``PRESENCE_COUNT_LIMIT + 1``."""
+        if staff not in self._counts:
+            self._counts[staff] = PreparedSQL(partial(self.counts_statement, staff))
+        alias, sql, params = self._counts[staff](pk, now)
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            return dict(cursor.fetchall())
+
+    def shown(self, staff, kinds, pk, now):
+        key = (staff, tuple(kinds))
+        if key not in self._shown:
+            self._shown[key] = Prepared(partial(self.shown_queryset, staff, kinds))
+        return self._shown[key](pk, now)
+
+    def __call__(self, pk, user, zones):
+        """The groups of a kind each, in the order of the kinds, and the number of
+        companies (a ``Tally``), in the place ``pk`` as ``user`` may see it. ``zones`` are
+        the zones the page may show, by id: each presence gets its ``shown_zone`` from
+        them (see ``hide_invisible_zones``)."""
+        staff, now, limit = is_staff(user), timezone.now(), PRESENCE_COUNT_LIMIT
+        counts = self.counts(staff, pk, now)
+        present = [kind for kind in Presence.Kind.values if counts[kind]]
+        by_kind = {}
+        if present:
+            for presence in self.shown(staff, present, pk, now):
+                presence.shown_zone = zones.get(presence.zone_id)
+                by_kind.setdefault(presence.kind, []).append(presence)
+        groups = [
+            {
+                "kind": kind,
+                "label": label,
+                "presences": by_kind[kind],
+                "total": Tally.of(counts[kind], limit),
+            }
+            for kind, label in Presence.Kind.choices
+            if kind in by_kind
+        ]
+        return groups, Tally.of(counts[""], limit)
 
 
 def hide_invisible_zones(presences, user):
@@ -260,20 +274,25 @@ class CityDetailView(PublishedObjectMixin, DetailView):
     zones = Prepared(lambda pk: Zone.objects.filter(city=pk).order_by("name"))
     policies = Prepared(lambda pk: Policy.objects.filter(cities=pk).order_by(*LAUNCH_ORDER))
     sources = sources_of("cities")
+    figures = Prepared(
+        lambda pk: (
+            Figure.objects.filter(city=pk).select_related("source").order_by("position", "label")
+        )
+    )
+    presence_summary = PresenceSummary("city")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         city, user = self.object, self.request.user
         context.update(
             hero=rendition_set(city.hero_image, city.hero_width, city.hero_height),
-            figures=list(city.figures.select_related("source").order_by("position", "label")),
+            figures=self.figures(city.pk),
             zones=shown_to(user, self.zones(city.pk)),
             policies=shown_to(user, self.policies(city.pk)),
             sources=self.sources(city.pk),
         )
-        context["presence_groups"], context["company_count"] = presence_summary(
-            visible_presences(user).filter(city=city),
-            {zone.pk: zone for zone in context["zones"]},
+        context["presence_groups"], context["company_count"] = self.presence_summary(
+            city.pk, user, {zone.pk: zone for zone in context["zones"]}
         )
         return context
 
@@ -287,6 +306,7 @@ class ZoneDetailView(PublishedObjectMixin, DetailView):
     is_published = staticmethod(zone_is_published)
     policies = Prepared(lambda pk: Policy.objects.filter(zones=pk).order_by(*LAUNCH_ORDER))
     sources = sources_of("zones")
+    presence_summary = PresenceSummary("zone")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -295,8 +315,8 @@ class ZoneDetailView(PublishedObjectMixin, DetailView):
             policies=shown_to(user, self.policies(zone.pk)),
             sources=self.sources(zone.pk),
         )
-        context["presence_groups"], context["company_count"] = presence_summary(
-            visible_presences(user).filter(zone=zone), {zone.pk: zone}
+        context["presence_groups"], context["company_count"] = self.presence_summary(
+            zone.pk, user, {zone.pk: zone}
         )
         return context
 

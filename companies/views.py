@@ -240,6 +240,14 @@ class CompanyDetailView(PublishedObjectMixin, DetailView):
     lookup = by_slug(Company)
     sectors = Prepared(lambda pk: Sector.objects.filter(companies=pk).order_by("name"))
     sources = sources_of("companies")
+    presences = Prepared(
+        lambda pk: (
+            Presence.objects.filter(company=pk)
+            .order_by()
+            .select_related("city", "zone", "source")
+            .only(*PRESENCE_CARD_FIELDS)
+        )
+    )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -247,12 +255,7 @@ class CompanyDetailView(PublishedObjectMixin, DetailView):
         # A company is in a few hubs: those a visitor may not see (in_visible_hub) are left
         # out here, which costs Django less than a subquery in the query.
         presences = shown_to(
-            user,
-            Presence.objects.filter(company=company)
-            .order_by()
-            .select_related("city", "zone", "source")
-            .only(*PRESENCE_CARD_FIELDS),
-            lambda presence: presence.city.is_published,
+            user, self.presences(company.pk), lambda presence: presence.city.is_published
         )
         context["presences"] = sorted(
             hide_invisible_zones(presences, user),

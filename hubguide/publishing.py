@@ -42,13 +42,13 @@ class SlugQuerySet(models.QuerySet):
 PUBLIC_LINK_FIELDS = ("name", "slug", "status", "publish_at")
 
 
-def published_q(prefix=""):
-    """The condition "published, and its time has come", on the model reached by
-    ``prefix`` ("company__"), or on the queryset's own model; a join, not a subquery,
-    so that a query can stop at its first rows."""
+def published_q(prefix="", now=None):
+    """The condition "published, and its time has come" (``now``, by default the time
+    now), on the model reached by ``prefix`` ("company__"), or on the queryset's own
+    model; a join, not a subquery, so that a query can stop at its first rows."""
     return Q(**{f"{prefix}status": Status.PUBLISHED}) & (
         Q(**{f"{prefix}publish_at__isnull": True})
-        | Q(**{f"{prefix}publish_at__lte": timezone.now()})
+        | Q(**{f"{prefix}publish_at__lte": timezone.now() if now is None else now})
     )
 
 

@@ -6,7 +6,8 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, ValidationError
-from django.db import router
+from django.db import connections, router
+from django.db.models.query import ModelIterable, get_related_populators
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -16,9 +17,33 @@ def compiled(queryset):
     return queryset.query.get_compiler(queryset.db).as_sql()
 
 
+class Statement(NamedTuple):
+    """SQL and its parameters, for a database: what :func:`shape_of` reads when ``make``
+    builds SQL of its own rather than a queryset."""
+
+    alias: str
+    sql: str
+    params: list
+
+
+def statement_of(made):
+    """The :class:`Statement` of a queryset, or ``made`` itself when it is one."""
+    if isinstance(made, Statement):
+        return made
+    return Statement(made.db, *compiled(made))
+
+
+def as_parameter(value, alias):
+    """``value`` as Django passes it to the database: a datetime as the backend stores it
+    (SQLite: text in UTC), anything else as it is."""
+    if isinstance(value, datetime.datetime):
+        return connections[alias].ops.adapt_datetimefield_value(value)
+    return value
+
+
 class Shape(NamedTuple):
     """The SQL of a queryset, with the places among its parameters of the values it was
-    made from (see :func:`shape_of`)."""
+    made from (see :func:`shape_of`): a tuple of places for each value."""
 
     alias: str
     sql: str
@@ -28,63 +53,126 @@ class Shape(NamedTuple):
     def bind(self, values):
         """``(sql, params)`` of the queryset made from ``values`` instead."""
         params = list(self.params)
-        for place, value in zip(self.places, values, strict=True):
-            params[place] = value
+        for places, value in zip(self.places, values, strict=True):
+            parameter = as_parameter(value, self.alias)
+            for place in places:
+                params[place] = parameter
         return self.sql, params
 
 
-PROBES = {str: lambda value: f"{value}\x00other", int: lambda value: value + 1}
+PROBES = {
+    str: lambda value: f"{value}\x00other",
+    int: lambda value: value + 1,
+    datetime.datetime: lambda value: value + datetime.timedelta(seconds=1),
+}
 
 
-def shape_of(make, values, queryset=None):
-    """The :class:`Shape` of ``make(*values)`` (``queryset``, when already made), so that
-    querysets ``make`` makes from other values of the same types need no compiling; or
-    ``None``.
+def shape_of(make, values, made=None):
+    """The :class:`Shape` of ``make(*values)`` (``made``, when already made): a queryset,
+    or a :class:`Statement`; so that what ``make`` makes from other values of the same
+    types needs no compiling. Or ``None``.
 
     The places are found by compiling for other values of the same types too: the
     parameters that change with the values, and only those, must be the values
-    themselves, else (a lookup that transforms its value, SQL that differs, a value
-    Django converts) there is no shape.
+    themselves (a datetime as the database takes it), else (a lookup that transforms its
+    value, SQL that differs, a value Django converts) there is no shape. A value may
+    stand in several places (a hub in each part of a UNION); two values may not share
+    one.
     """
     if not all(type(value) in PROBES for value in values):
         return None
-    queryset = make(*values) if queryset is None else queryset
+    alias, sql, params = statement_of(make(*values) if made is None else made)
     probes = [PROBES[type(value)](value) for value in values]
-    sql, params = compiled(queryset)
     try:
-        probe_sql, probe_params = compiled(make(*probes))
+        probe_alias, probe_sql, probe_params = statement_of(make(*probes))
     except (EmptyResultSet, TypeError, ValueError, ValidationError):
         return None  # a value Django converts ("1" for a number) cannot be swapped
-    if sql != probe_sql or len(params) != len(probe_params):
+    if (alias, sql, len(params)) != (probe_alias, probe_sql, len(probe_params)):
         return None
     changed = {i for i, (a, b) in enumerate(zip(params, probe_params, strict=True)) if a != b}
-    places = []
+    places, claimed = [], set()
     for value, probe in zip(values, probes, strict=True):
-        found = [
+        value, probe = as_parameter(value, alias), as_parameter(probe, alias)
+        found = {
             i
             for i in changed
             if type(params[i]) is type(value) and params[i] == value and probe_params[i] == probe
-        ]
-        if len(found) != 1:
+        }
+        if not found or found & claimed:
             return None
-        places.append(found[0])
-    if set(places) != changed:
+        claimed |= found
+        places.append(tuple(sorted(found)))
+    if claimed != changed:
         return None
-    return Shape(queryset.db, sql, params, places)
+    return Shape(alias, sql, params, places)
+
+
+class Layout(NamedTuple):
+    """Which columns of a ``select_related`` query make which instance: Django's own map
+    (``compiler.select`` and ``compiler.klass_info``, what ``ModelIterable`` reads off
+    the compiler after running the query), taken once from a compiled queryset."""
+
+    query: object
+    select: list
+    klass_info: dict
+    fetch_mode: object
+
+
+def layout_of(queryset):
+    """The :class:`Layout` of a queryset of model instances with ``select_related``;
+    ``None`` for one without (``Manager.raw`` reads those), or with anything else that
+    ``ModelIterable`` would add to the rows (annotations, known related objects)."""
+    query = queryset.query
+    if not query.select_related or queryset._iterable_class is not ModelIterable:
+        return None
+    if queryset._known_related_objects or query.annotation_select or query.extra_select:
+        return None
+    compiler = query.get_compiler(queryset.db)
+    compiler.setup_query()
+    return Layout(query, compiler.select, compiler.klass_info, queryset._fetch_mode)
+
+
+def related_rows(shape, layout, values):
+    """The instances of ``shape`` bound to ``values``, each with its related rows, built
+    as ``ModelIterable`` builds them from the same columns (:class:`Layout`)."""
+    connection = connections[shape.alias]
+    compiler = connection.ops.compiler("SQLCompiler")(layout.query, connection, shape.alias)
+    with connection.cursor() as cursor:
+        cursor.execute(*shape.bind(values))
+        rows = cursor.fetchall()
+    converters = compiler.get_converters([column for column, _, _ in layout.select])
+    if converters:
+        rows = compiler.apply_converters(rows, converters)
+    klass_info = layout.klass_info
+    first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1]
+    names = [column.target.attname for column, _, _ in layout.select[first : last + 1]]
+    model = klass_info["model"]
+    populators = get_related_populators(klass_info, layout.select, shape.alias, layout.fetch_mode)
+    instances = []
+    for row in rows:
+        instance = model.from_db(
+            shape.alias, names, row[first : last + 1], fetch_mode=layout.fetch_mode
+        )
+        for populator in populators:
+            populator.populate(row, instance)
+        instances.append(instance)
+    return instances
 
 
 class Prepared:
     """A query of one fixed shape run with other values each time, whose SQL Django
     builds once per database.
 
-    ``make(*values)`` returns the queryset for ``values`` (strings or integers: a slug,
-    a primary key) and must select the columns of its own model only (no
-    ``select_related``, ``values()`` or annotations): calling the ``Prepared`` runs its
-    :class:`Shape` bound to the values through ``Manager.raw``, which maps the columns
-    back by name, and returns the list of rows. Building and compiling a small queryset
-    is most of what its query costs Django (about 0.35 ms of a 0.4 ms lookup by slug on
-    SQLite). Without a shape (:func:`shape_of`) each call runs the queryset as Django
-    builds it; it is only slower.
+    ``make(*values)`` returns the queryset for ``values`` (strings, integers or
+    datetimes: a slug, a primary key, the time now) of model instances, with or without
+    ``select_related`` (no ``values()`` or annotations). Calling the ``Prepared`` runs
+    its :class:`Shape` bound to the values and returns the list of rows: through
+    ``Manager.raw``, which maps the columns back by name, or with related rows, as
+    Django's ``ModelIterable`` builds them (:func:`related_rows`). Building and
+    compiling a small queryset is most of what its query costs Django (about 0.35 ms of
+    a 0.4 ms lookup by slug on SQLite; 0.3 of 0.5 ms for presences with their hub, zone
+    and source). Without a shape (:func:`shape_of`) each call runs the queryset as
+    Django builds it; it is only slower.
     """
 
     def __init__(self, make):
@@ -94,19 +182,46 @@ class Prepared:
 
     def __call__(self, *values):
         kinds = tuple(map(type, values))
-        shape = None
+        prepared = None
         if self.model is not None:
-            shape = self._shapes.get((router.db_for_read(self.model), kinds))
-        if shape is None:
+            prepared = self._shapes.get((router.db_for_read(self.model), kinds))
+        if prepared is None:
             queryset = self.make(*values)
             self.model, key = queryset.model, (queryset.db, kinds)
             if key not in self._shapes:
-                self._shapes[key] = shape_of(self.make, values, queryset)
-            shape = self._shapes[key]
-            if shape is None:
+                shape = shape_of(self.make, values, queryset)
+                self._shapes[key] = shape and (shape, layout_of(queryset))
+            prepared = self._shapes[key]
+            if prepared is None:
                 return list(queryset)
+        shape, layout = prepared
+        if layout is not None:
+            return related_rows(shape, layout, values)
         manager = self.model._default_manager.db_manager(shape.alias)
         return list(manager.raw(*shape.bind(values)))
+
+
+class PreparedSQL:
+    """SQL of one fixed shape, which ``make(*values)`` builds as a :class:`Statement`
+    (a UNION of querysets, say), built once per kinds of values and then bound to the
+    values of each call, as :class:`Prepared` binds a queryset's. Calling it returns the
+    :class:`Statement` for the values."""
+
+    def __init__(self, make):
+        self.make = make
+        self._shapes = {}
+
+    def __call__(self, *values):
+        kinds = tuple(map(type, values))
+        shape = self._shapes.get(kinds)
+        if shape is None:
+            statement = self.make(*values)
+            if kinds not in self._shapes:
+                self._shapes[kinds] = shape_of(self.make, values, statement)
+            shape = self._shapes[kinds]
+            if shape is None:
+                return statement
+        return Statement(shape.alias, *shape.bind(values))
 
 
 def union_all(parts):

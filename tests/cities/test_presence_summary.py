@@ -1,58 +1,99 @@
-"""The per-kind queries of a hub's page: compiled once, right for every kind."""
+"""The presences on a hub's or zone's page: SQL built once per process, right for every
+place, audience and moment."""
+
+import datetime
 
 import pytest
-from django.db import connection
+from django.utils import timezone
 
-from cities.views import _per_kind
+from cities.views import PresenceSummary
 from companies.models import Presence
-from hubguide.sql import union_all
-from tests.factories import make_presence
+from hubguide.publishing import Status
+from tests.factories import make_city, make_company, make_presence, make_zone
 
 pytestmark = pytest.mark.django_db
 
-KINDS = [Presence.Kind.OFFICE, Presence.Kind.FACTORY, Presence.Kind.RESEARCH_LAB]
+
+class Built(PresenceSummary):
+    """A summary that counts how often it has to build its querysets."""
+
+    def __init__(self, place):
+        super().__init__(place)
+        self.built = 0
+
+    def presences(self, staff, pk, now):
+        self.built += 1
+        return super().presences(staff, pk, now)
 
 
-def run(sql, params):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return sorted(cursor.fetchall())
+def shown(groups):
+    return {group["kind"]: [p.company.name for p in group["presences"]] for group in groups}
 
 
-@pytest.fixture
-def presences():
-    return [
-        make_presence(kind=Presence.Kind.OFFICE),
-        make_presence(kind=Presence.Kind.OFFICE, summary="office"),
-        make_presence(kind=Presence.Kind.FACTORY, summary="office"),
-        make_presence(kind=Presence.Kind.RESEARCH_LAB),
-        make_presence(kind=Presence.Kind.HEADQUARTERS),
-    ]
+def test_each_hub_gets_its_own_presences_from_sql_built_once():
+    beijing, shanghai = make_city(name="Beijing"), make_city(name="Shanghai")
+    make_presence(company=make_company(name="Baidu"), city=beijing)
+    make_presence(company=make_company(name="Lenovo"), city=beijing, kind=Presence.Kind.FACTORY)
+    make_presence(company=make_company(name="Ctrip"), city=shanghai)
+    make_presence(company=make_company(name="SAIC"), city=shanghai, kind=Presence.Kind.FACTORY)
+    summary = Built("city")
+
+    groups, companies = summary(beijing.pk, None, {})
+    assert shown(groups) == {"office": ["Baidu"], "factory": ["Lenovo"]}
+    assert companies.number == 2
+    built = summary.built
+    groups, companies = summary(shanghai.pk, None, {})
+    assert shown(groups) == {"office": ["Ctrip"], "factory": ["SAIC"]}
+    assert companies.number == 2
+    groups, _ = summary(make_city().pk, None, {})
+    assert groups == []
+    assert summary.built == built
 
 
-def counts(sql, params):
-    return {kind: n for n, kind in run(sql, params)}
+def test_the_time_is_a_parameter_not_built_into_the_sql():
+    """A company published for later appears once its time has come, with the same SQL."""
+    city = make_city()
+    launch = timezone.now() + datetime.timedelta(days=1)
+    make_presence(company=make_company(name="Baidu"), city=city)
+    make_presence(company=make_company(name="Later", publish_at=launch), city=city)
+    summary = Built("city")
 
-
-def test_the_kind_swapped_into_one_compiled_query_finds_each_kinds_rows(presences):
-    def make(kind):
-        return Presence.objects.filter(kind=kind).values("pk")
-
-    found = run(*union_all(_per_kind(make, KINDS, "SELECT * FROM ({}) AS part")))
-    assert found == sorted((p.pk,) for p in presences if p.kind in KINDS)
-    template = "SELECT COUNT(*), %s FROM ({}) AS part"
-    assert counts(*union_all(_per_kind(make, KINDS, template, kind_first=True))) == {
-        "office": 2,
-        "factory": 1,
-        "research_lab": 1,
+    assert summary.counts(False, city.pk, launch - datetime.timedelta(hours=1)) == {
+        **dict.fromkeys(Presence.Kind.values, 0),
+        "office": 1,
+        "": 1,
     }
+    built = summary.built
+    assert summary.counts(False, city.pk, launch + datetime.timedelta(hours=1))["office"] == 2
+    before = summary.shown(False, ["office"], city.pk, launch - datetime.timedelta(seconds=1))
+    after = summary.shown(False, ["office"], city.pk, launch)
+    assert sorted(p.company.name for p in before) == ["Baidu"]
+    assert sorted(p.company.name for p in after) == ["Baidu", "Later"]
+    assert summary.built == built + 2  # the shown presences' SQL, built for the first call
 
 
-def test_a_kind_whose_name_is_also_another_parameter_is_compiled_on_its_own(presences):
-    """ "office" is a kind and a summary here: swapping it would change both."""
+def test_staff_see_drafts_and_visitors_do_not_in_the_same_process(admin_user):
+    zone = make_zone()
+    make_presence(company=make_company(name="Baidu"), zone=zone)
+    make_presence(company=make_company(name="Draft", status=Status.DRAFT), zone=zone)
+    summary = PresenceSummary("zone")
 
-    def make(kind):
-        return Presence.objects.filter(kind=kind, summary="office").values("pk")
+    for _ in range(2):
+        groups, companies = summary(zone.pk, None, {})
+        assert (shown(groups), companies.number) == ({"office": ["Baidu"]}, 1)
+        groups, companies = summary(zone.pk, admin_user, {})
+        assert sorted(shown(groups)["office"]) == ["Baidu", "Draft"]
+        assert companies.number == 2
 
-    found = run(*union_all(_per_kind(make, KINDS, "SELECT * FROM ({}) AS part")))
-    assert found == sorted((p.pk,) for p in presences[1:3])
+
+def test_presences_come_with_their_company_and_the_zone_the_page_may_show():
+    zone = make_zone()
+    make_presence(company=make_company(name="Baidu", name_zh="百度"), zone=zone)
+    summary = PresenceSummary("city")
+
+    for _ in range(2):
+        (group,), _ = summary(zone.city_id, None, {zone.pk: zone})
+        (presence,) = group["presences"]
+        assert (presence.company.name, presence.company.name_zh) == ("Baidu", "百度")
+        assert presence.company.is_published
+        assert presence.shown_zone == zone

@@ -1,11 +1,16 @@
 """Prepared queries: SQL built once, the right rows for every value."""
 
+import datetime
+
 import pytest
 from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
 
-from companies.models import Company, Sector
+from companies.models import Company, Presence, Sector
+from hubguide.publishing import published_q
 from hubguide.sql import Prepared
-from tests.factories import make_company, make_sector
+from tests.factories import make_company, make_presence, make_sector
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +111,48 @@ def test_a_page_asked_for_again_and_again_runs_statements_prepared_on_the_server
         cursor.execute("SELECT statement FROM pg_prepared_statements WHERE from_sql = false")
         prepared = [statement for (statement,) in cursor.fetchall()]
     assert any("companies_company_sectors" in statement for statement in prepared), prepared
+
+
+def test_rows_with_related_rows_come_back_whole_and_converted():
+    """``select_related``: the presence, its hub and its company, with the company's
+    publishing time a datetime (SQLite stores text) whatever the call."""
+    later = timezone.now() + datetime.timedelta(days=1)
+    first = make_presence(company=make_company(name="Baidu", publish_at=later))
+    second = make_presence(company=make_company(name="Lenovo"))
+    make = Counting(
+        lambda pk: Presence.objects.filter(pk=pk).select_related("company", "city", "zone")
+    )
+    with_hub = Prepared(make)
+
+    for presence in (first, second, first):
+        (found,) = with_hub(presence.pk)
+        assert (found.pk, found.company.name, found.city.name, found.zone) == (
+            presence.pk,
+            presence.company.name,
+            presence.city.name,
+            None,
+        )
+    assert found.company.publish_at == later
+    assert not found.company.is_published
+    assert with_hub(second.pk + first.pk + 100) == []
+    assert make.calls == 2  # the first call's queryset, and one to find its parameters
+
+
+def test_a_value_in_several_places_and_a_time_are_each_swapped_everywhere():
+    launch = timezone.now()
+    make_company(name="Alibaba", summary="Alibaba")
+    soon = make_company(name="Alibaba", summary="Alibaba", publish_at=launch)
+    make_company(name="Tencent", summary="Tencent")
+    make = Counting(
+        lambda name, now: Company.objects.filter(
+            published_q(now=now), Q(name=name) | Q(summary=name)
+        )
+    )
+    named = Prepared(make)
+
+    assert len(named("Alibaba", launch - datetime.timedelta(seconds=1))) == 1
+    assert len(named("Alibaba", launch)) == 2
+    assert slugs(named("Tencent", launch)) == slugs(Company.objects.filter(name="Tencent"))
+    assert named("Baidu", launch) == []
+    assert soon.publish_at == launch
+    assert make.calls == 2
