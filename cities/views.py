@@ -115,8 +115,7 @@ class PresenceSummary:
 
     def __init__(self, place):
         self.place = place
-        self._counts = {}
-        self._shown = {}
+        self._queries = {}
 
     def presences(self, staff, pk, now):
         return visible_presences(staff, now).filter(**{self.place: pk}).order_by()
@@ -153,18 +152,22 @@ class PresenceSummary:
 
     def counts(self, staff, pk, now):
         """``{kind: count, "": companies}``, each count at most ``PRESENCE_COUNT_LIMIT + 1``."""
-        if staff not in self._counts:
-            self._counts[staff] = PreparedSQL(partial(self.counts_statement, staff))
-        alias, sql, params = self._counts[staff](pk, now)
+        counts = self._query(PreparedSQL, self.counts_statement, staff)
+        alias, sql, params = counts(pk, now)
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
             return dict(cursor.fetchall())
 
     def shown(self, staff, kinds, pk, now):
-        key = (staff, tuple(kinds))
-        if key not in self._shown:
-            self._shown[key] = Prepared(partial(self.shown_queryset, staff, kinds))
-        return self._shown[key](pk, now)
+        return self._query(Prepared, self.shown_queryset, staff, tuple(kinds))(pk, now)
+
+    def _query(self, kind, make, *fixed):
+        """The ``Prepared`` (``kind``) of ``make`` for the ``fixed`` first arguments (the
+        audience, the kinds shown): one per process, bound to the place and time."""
+        key = (make.__name__, *fixed)
+        if key not in self._queries:
+            self._queries[key] = kind(partial(make, *fixed))
+        return self._queries[key]
 
     def __call__(self, pk, user, zones):
         """The groups of a kind each, in the order of the kinds, and the number of

@@ -178,22 +178,36 @@ class Prepared:
     def __init__(self, make):
         self.make = make
         self.model = None
-        self._shapes = {}
+        self._prepared = {}
 
     def __call__(self, *values):
         kinds = tuple(map(type, values))
-        prepared = None
-        if self.model is not None:
-            prepared = self._shapes.get((router.db_for_read(self.model), kinds))
+        prepared = self._prepared.get((self.alias(), kinds))
         if prepared is None:
-            queryset = self.make(*values)
-            self.model, key = queryset.model, (queryset.db, kinds)
-            if key not in self._shapes:
-                shape = shape_of(self.make, values, queryset)
-                self._shapes[key] = shape and (shape, layout_of(queryset))
-            prepared = self._shapes[key]
+            made = self.make(*values)
+            key = (self.alias(made), kinds)
+            if key not in self._prepared:
+                shape = shape_of(self.make, values, made)
+                self._prepared[key] = shape and self.prepare(shape, made)
+            prepared = self._prepared[key]
             if prepared is None:
-                return list(queryset)
+                return self.unprepared(made)
+        return self.run(prepared, values)
+
+    def alias(self, made=None):
+        """The database the query runs on: ``made``'s, or where its model is read."""
+        if made is not None:
+            self.model = made.model
+            return made.db
+        return None if self.model is None else router.db_for_read(self.model)
+
+    def prepare(self, shape, queryset):
+        return shape, layout_of(queryset)
+
+    def unprepared(self, queryset):
+        return list(queryset)
+
+    def run(self, prepared, values):
         shape, layout = prepared
         if layout is not None:
             return related_rows(shape, layout, values)
@@ -201,26 +215,26 @@ class Prepared:
         return list(manager.raw(*shape.bind(values)))
 
 
-class PreparedSQL:
+class PreparedSQL(Prepared):
     """SQL of one fixed shape, which ``make(*values)`` builds as a :class:`Statement`
-    (a UNION of querysets, say), built once per kinds of values and then bound to the
-    values of each call, as :class:`Prepared` binds a queryset's. Calling it returns the
-    :class:`Statement` for the values."""
+    (a UNION of querysets, say), built once per database and kinds of values and then
+    bound to the values of each call, as :class:`Prepared` binds a queryset's. Calling
+    it returns the :class:`Statement` for the values."""
 
-    def __init__(self, make):
-        self.make = make
-        self._shapes = {}
+    database = None  # where the statement was last built for
 
-    def __call__(self, *values):
-        kinds = tuple(map(type, values))
-        shape = self._shapes.get(kinds)
-        if shape is None:
-            statement = self.make(*values)
-            if kinds not in self._shapes:
-                self._shapes[kinds] = shape_of(self.make, values, statement)
-            shape = self._shapes[kinds]
-            if shape is None:
-                return statement
+    def alias(self, made=None):
+        if made is not None:
+            self.database = made.alias
+        return self.database
+
+    def prepare(self, shape, statement):
+        return shape
+
+    def unprepared(self, statement):
+        return statement
+
+    def run(self, shape, values):
         return Statement(shape.alias, *shape.bind(values))
 
 
