@@ -19,10 +19,11 @@ companies.apps).
 
 Neither is part of the model state: the model has no field for them. Other backends
 get nothing and fall back to plain substring search. Migrations 0004_search_index and
-0001_squashed_0010 run :func:`forward`.
+0001_squashed_0010 run ``STATEMENTS`` (:class:`VendorSQL`).
 """
 
-from django.db import connections
+from django.db import connections, router
+from django.db.migrations.operations.base import Operation
 
 # The pairs of adjacent Chinese characters of a text, space-separated: 腾讯科技 gives
 # "腾讯 讯科 科技". Two characters are the commonest length of a Chinese search (腾讯,
@@ -133,19 +134,42 @@ STATEMENTS = {
 }
 
 
-def run(schema_editor, direction):
-    statements = STATEMENTS.get(schema_editor.connection.vendor)
-    if statements:
-        for sql in statements[direction]:
+class VendorSQL(Operation):
+    """A migration's SQL for some database vendors, ``{vendor: (forward, backward)}``
+    lists of statements, and nothing for the others.
+
+    Unlike ``RunPython``, which first renders every model of the migration state again
+    (about 70 ms each time on a new database's migrate), it leaves the state alone, as
+    ``RunSQL`` does.
+    """
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, statements):
+        self.statements = statements
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.statements], {})
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._run(app_label, schema_editor, 0)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        self._run(app_label, schema_editor, 1)
+
+    def _run(self, app_label, schema_editor, direction):
+        connection = schema_editor.connection
+        if not router.allow_migrate(connection.alias, app_label):
+            return
+        for sql in self.statements.get(connection.vendor, ((), ()))[direction]:
             schema_editor.execute(sql, params=None)
 
-
-def forward(apps, schema_editor):
-    run(schema_editor, 0)
-
-
-def backward(apps, schema_editor):
-    run(schema_editor, 1)
+    def describe(self):
+        return f"SQL for {', '.join(sorted(self.statements))}"
 
 
 # GIN indexes take new rows into a pending list, which every search reads whole until it
@@ -157,18 +181,15 @@ GIN_INDEXES = ("company_search_vector_idx", "company_name_trgm_idx", "company_na
 GIN_PENDING_LIST_KB = 256
 
 
-def bound_pending_lists(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for name in GIN_INDEXES:
-            schema_editor.execute(
-                f"ALTER INDEX {name} SET (gin_pending_list_limit = {GIN_PENDING_LIST_KB})"
-            )
-
-
-def unbound_pending_lists(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for name in GIN_INDEXES:
-            schema_editor.execute(f"ALTER INDEX {name} RESET (gin_pending_list_limit)")
+PENDING_LIST_STATEMENTS = {
+    "postgresql": (
+        [
+            f"ALTER INDEX {name} SET (gin_pending_list_limit = {GIN_PENDING_LIST_KB})"
+            for name in GIN_INDEXES
+        ],
+        [f"ALTER INDEX {name} RESET (gin_pending_list_limit)" for name in GIN_INDEXES],
+    )
+}
 
 
 def merge_pending_lists(using):

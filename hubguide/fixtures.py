@@ -56,6 +56,8 @@ class LoadResult:
     committed: bool = False
     # Images whose renditions could not be made (their pages then show no image).
     unrendered: list[str] = field(default_factory=list)
+    # What has been loaded, by model label and natural key: its primary keys.
+    loaded: dict[str, dict[tuple, int]] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -225,7 +227,14 @@ def _load_file(path, media_dir, storage, result):
     for number, record in enumerate(records, 1):
         _check_shape(record, f"{name}, record {number}")
 
-    objects = serializers.deserialize("json", text, handle_forward_references=False)
+    # The deserializer takes one record at a time, as each is loaded: a record may name
+    # one loaded above it. ``resolved[n]``: the fields of record n it found loaded.
+    resolved = []
+    objects = serializers.deserialize(
+        "python",
+        (_with_loaded_keys(record, result.loaded, resolved) for record in records),
+        handle_forward_references=False,
+    )
     for number, record in enumerate(records, 1):
         where = f'{name}, record {number} ({record["model"]} "{record["fields"]["slug"]}")'
         try:
@@ -243,18 +252,54 @@ def _load_file(path, media_dir, storage, result):
             # below): the fields' validators and clean() say the same more helpfully,
             # and a duplicate slug is caught above, while Django would check each
             # constraint with a query of its own, a third of the load's queries.
-            obj.full_clean(exclude=file_fields, validate_constraints=False)
+            # A reference found among the rows loaded names a row that exists: Django
+            # would check that with a query per reference.
+            obj.full_clean(
+                exclude=[*file_fields, *resolved[number - 1]], validate_constraints=False
+            )
             obj._change_reason = LOAD_REASON
             with one_entry(obj):
                 obj.save()
                 for field_name, values in deserialized.m2m_data.items():
-                    getattr(obj, field_name).set(values)
+                    getattr(obj, field_name).add(*values)  # a new row: nothing to replace
         except ValidationError as exc:
             raise FixtureError(f"{where}: {_validation_message(exc)}") from exc
         except DatabaseError as exc:
             raise FixtureError(f"{where}: the database refused it: {exc}") from exc
         label = obj._meta.label_lower
         result.counts[label] = result.counts.get(label, 0) + 1
+        result.loaded.setdefault(label, {})[obj.natural_key()] = obj.pk
+
+
+def _with_loaded_keys(record, loaded, resolved):
+    """``record`` with each reference to a row loaded earlier (``loaded``: model label →
+    natural key → primary key) given as that row's primary key; appends to ``resolved``
+    the names of the fields so given.
+
+    The rows loaded so far are all the content there is (``delete_content`` emptied the
+    tables in this transaction): a reference found among them needs no query to find its
+    row, nor one to check that the row exists. One not found is left as it is, for the
+    deserializer to look up, and to fail on with the message the record deserves.
+    """
+    model = apps.get_model(record["model"])
+    fields, names = dict(record["fields"]), []
+    for name, value in fields.items():
+        try:
+            model_field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if not model_field.is_relation:
+            continue
+        keys = loaded.get(model_field.related_model._meta.label_lower, {})
+        values = value if model_field.many_to_many else [value]
+        if not isinstance(values, list):
+            continue
+        pks = [keys.get(tuple(key)) if isinstance(key, list) else None for key in values]
+        if pks and None not in pks:
+            fields[name] = pks if model_field.many_to_many else pks[0]
+            names.append(name)
+    resolved.append(names)
+    return {**record, "fields": fields}
 
 
 def _check_shape(record, where):

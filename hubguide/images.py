@@ -36,7 +36,7 @@ from django.db import models, router, transaction
 from django.db.models import signals
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError, WebPImagePlugin  # noqa: F401
 from simple_history.models import HistoricalChanges
 
 try:

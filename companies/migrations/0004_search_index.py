@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from companies.search_schema import backward, forward
+from companies.search_schema import STATEMENTS, VendorSQL
 
 
 class Migration(migrations.Migration):
@@ -11,5 +11,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(forward, backward, elidable=False),
+        VendorSQL(STATEMENTS),
     ]

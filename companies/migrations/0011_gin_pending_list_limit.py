@@ -12,9 +12,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(
-            search_schema.bound_pending_lists,
-            search_schema.unbound_pending_lists,
-            elidable=False,
-        ),
+        search_schema.VendorSQL(search_schema.PENDING_LIST_STATEMENTS),
     ]
