@@ -9,6 +9,8 @@ from hubguide.admin import markdown_preview
 from hubguide.quality import quality_view
 from hubguide.sitemaps import sitemaps
 
+admin.autodiscover()  # not as Django starts (hubguide.apps.AdminConfig)
+
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("", include("cities.urls")),

@@ -1,6 +1,11 @@
 import pytest
+from django.contrib import admin
 from django.core.cache import cache
 from django.core.management import call_command
+
+# The admin's models are registered with the URLconf (hubguide.apps.AdminConfig), as on
+# a served site; tests that read the registry directly find them there too.
+admin.autodiscover()
 
 
 @pytest.fixture(autouse=True)
