@@ -11,7 +11,7 @@ class CreateModels(Operation):
     Django renders again every model related to a model it adds to the migration state,
     recursively: through auth's user, to which every history table is tied, that is most
     of the project's models, once per table. Here the models are added to the state
-    first and the rendering follows, once: about 60 % of an empty database's migrate.
+    first and the rendering follows, once: it halves an empty database's migrate.
     The tables are created from the models as they are at the end, each with its
     many-to-many tables (a ``ManyToManyField`` may name a model created after its own).
     """
