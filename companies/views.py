@@ -15,7 +15,14 @@ from django.views.generic import DetailView, View
 from django_filters.views import FilterView
 
 from cities.models import Source
-from cities.views import PublishedObjectMixin, by_slug, hide_invisible_zones, shown_to, sources_of
+from cities.views import (
+    PublishedObjectMixin,
+    by_slug,
+    hide_invisible_zones,
+    is_staff,
+    shown_to,
+    sources_of,
+)
 from companies import exports
 from companies.filters import (
     COUNT_LIMIT,
@@ -39,7 +46,7 @@ def hubs_prefetch(user):
     """A company's presences in hubs ``user`` may see, as ``company.listed_presences``."""
     return Prefetch(
         "presences",
-        queryset=Presence.objects.filter(in_visible_hub(user))
+        queryset=Presence.objects.filter(in_visible_hub(is_staff(user)))
         .select_related("city")
         .only("company", "city", "city__slug", "city__name")
         .order_by("city__name", "slug"),

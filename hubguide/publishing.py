@@ -53,14 +53,15 @@ def published_q(prefix="", now=None):
 
 
 class PublishableQuerySet(SlugQuerySet):
-    def published(self):
-        return self.filter(published_q())
+    def published(self, now=None):
+        return self.filter(published_q(now=now))
 
-    def visible_to(self, user):
-        """Everything for staff (who preview drafts); only published rows for visitors."""
+    def visible_to(self, user, now=None):
+        """Everything for staff (who preview drafts); only published rows for visitors
+        (by ``now``, by default the time now)."""
         if user is not None and user.is_active and user.is_staff:
             return self
-        return self.published()
+        return self.published(now)
 
 
 class Status(models.TextChoices):

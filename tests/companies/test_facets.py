@@ -2,6 +2,7 @@
 number of companies that choosing it would show, with the search and every other
 filter kept."""
 
+import datetime
 import re
 from html import unescape
 
@@ -9,7 +10,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from companies import filters
 from companies.models import Company, Presence
 from hubguide.publishing import Status
 from tests.factories import make_city, make_company, make_presence, make_sector, make_zone
@@ -258,3 +261,60 @@ def test_the_facets_cost_the_same_queries_for_20_or_220_companies(client, hubs, 
     small = count()
     populate(20, 220, hubs)
     assert count() == small == expected
+
+
+class TestPreparedSummary:
+    """Without a search, the summary's SQL is built once per set of filters and audience,
+    then bound to the values chosen and the time now."""
+
+    @pytest.fixture
+    def built(self, monkeypatch):
+        """How often the summary's SQL is built."""
+        calls = []
+        build = filters.CompanyFilter.summary_statement
+
+        def summary_statement(filterset, **kwargs):
+            calls.append(kwargs)
+            return build(filterset, **kwargs)
+
+        monkeypatch.setattr(filters.CompanyFilter, "summary_statement", summary_statement)
+        monkeypatch.setattr(filters, "_prepared_summaries", {})
+        return calls
+
+    def test_other_values_of_the_same_filters_need_no_new_sql(self, client, hubs, built):
+        beijing = get(client, city="beijing", sector="software")
+        assert result_count(beijing) == 4
+        assert shown_counts(beijing, "kind") == {"chinese": 3, "multinational": 1, "state_owned": 0}
+        first = len(built)
+        shenzhen = get(client, city="shenzhen", sector="telecoms")
+        assert len(built) == first  # bound to other values, not built again
+        assert result_count(shenzhen) == 2
+        assert shown_counts(shenzhen, "city") == {"beijing": 1, "shenzhen": 2, "hangzhou": 1}
+        assert shown_counts(shenzhen, "sector") == {"drones": 1, "software": 2, "telecoms": 2}
+        get(client, city="shenzhen")  # another set of filters: SQL of its own
+        assert len(built) > first
+
+    def test_the_time_is_a_parameter_not_built_into_the_sql(self, client, hubs, built, monkeypatch):
+        """A company published for later counts once its time has come, with the same SQL."""
+        launch = timezone.now() + datetime.timedelta(days=1)
+        later = make_company(slug="later", name="Later", kind="chinese", publish_at=launch)
+        make_presence(company=later, city=hubs["beijing"])
+        assert result_count(get(client, city="beijing", kind="chinese")) == 3
+        first = len(built)
+        monkeypatch.setattr(timezone, "now", lambda: launch + datetime.timedelta(minutes=1))
+        response = get(client, city="beijing", kind="chinese")
+        assert result_count(response) == 4
+        assert shown_counts(response, "city")["beijing"] == 4
+        assert len(built) == first
+
+    def test_staff_and_visitors_each_get_their_own(self, client, hubs, built, django_user_model):
+        assert shown_counts(get(client, sector="drones"), "city") == {
+            "beijing": 0,
+            "shenzhen": 1,
+            "hangzhou": 0,
+        }
+        client.force_login(django_user_model.objects.create_user("editor", is_staff=True))
+        response = get(client, sector="drones")
+        assert result_count(response) == 2  # the draft too
+        assert shown_counts(response, "city")["shenzhen"] == 2
+        assert response.context["filter"].published_count == 1
