@@ -651,7 +651,8 @@ class CompanyFilter(django_filters.FilterSet):
                 field = self.form.fields[name]
                 value = applied[name]
                 if isinstance(field, forms.ChoiceField) and not hasattr(value, "pk"):
-                    value = dict(field.choices).get(value, value)
+                    # The filter's own labels: the field's may carry facet counts.
+                    value = dict(self.filters[name].extra["choices"]).get(value, value)
                 items.append(self._chip(name, field.label, value))
         if "founded_min" in applied:
             items.append(self._chip("founded_min", _("Founded from"), applied["founded_min"]))

@@ -418,6 +418,16 @@ def test_active_filters_are_shown_as_chips_that_remove_themselves(client, hubs):
     assert parse_qs(urlsplit(remove_city).query) == {"sector": ["telecoms"]}
 
 
+def test_a_chip_names_the_choice_without_the_count_beside_it_in_the_form(client, hubs):
+    response = get(client, city="shenzhen", kind="chinese")
+    chips = response.context["active_filters"]
+    assert [(chip["name"], str(chip["value"])) for chip in chips] == [
+        ("city", "Shenzhen"),
+        ("kind", "Chinese company"),
+    ]
+    assert links(response, text="Kind of company: Chinese company")
+
+
 def test_the_empty_state_names_the_filters_and_offers_to_remove_each(client, hubs):
     response = get(client, city="beijing", presence="factory", founded_min="1970")
     page = html(response)
