@@ -9,7 +9,6 @@ row itself, are ``Prepared``: their SQL is built once per process, not per reque
 """
 
 from dataclasses import dataclass
-from functools import partial
 
 from django.db import connections
 from django.db.models import F, Prefetch
@@ -21,12 +20,8 @@ from django.views.generic import DetailView, ListView
 from cities.models import City, Figure, Policy, Source, Zone
 from companies.models import NOTABLE_ORDER, Presence
 from hubguide.images import rendition_set
-from hubguide.publishing import published_q
-from hubguide.sql import Prepared, PreparedSQL, Statement, compiled, union_all
-
-
-def is_staff(user):
-    return user is not None and user.is_active and user.is_staff
+from hubguide.publishing import is_staff, published_q
+from hubguide.sql import Prepared, PreparedFamily, PreparedSQL, Statement, compiled, union_all
 
 
 def visible_cities(user):
@@ -115,7 +110,9 @@ class PresenceSummary:
 
     def __init__(self, place):
         self.place = place
-        self._queries = {}
+        # Bound to the place and the time; one per audience (and set of kinds shown).
+        self._counts = PreparedFamily(PreparedSQL, self.counts_statement)
+        self._shown = PreparedFamily(Prepared, self.shown_queryset)
 
     def presences(self, staff, pk, now):
         return visible_presences(staff, now).filter(**{self.place: pk}).order_by()
@@ -152,22 +149,13 @@ class PresenceSummary:
 
     def counts(self, staff, pk, now):
         """``{kind: count, "": companies}``, each count at most ``PRESENCE_COUNT_LIMIT + 1``."""
-        counts = self._query(PreparedSQL, self.counts_statement, staff)
-        alias, sql, params = counts(pk, now)
+        alias, sql, params = self._counts(staff)(pk, now)
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
             return dict(cursor.fetchall())
 
     def shown(self, staff, kinds, pk, now):
-        return self._query(Prepared, self.shown_queryset, staff, tuple(kinds))(pk, now)
-
-    def _query(self, kind, make, *fixed):
-        """The ``Prepared`` (``kind``) of ``make`` for the ``fixed`` first arguments (the
-        audience, the kinds shown): one per process, bound to the place and time."""
-        key = (make.__name__, *fixed)
-        if key not in self._queries:
-            self._queries[key] = kind(partial(make, *fixed))
-        return self._queries[key]
+        return self._shown(staff, tuple(kinds))(pk, now)
 
     def __call__(self, pk, user, zones):
         """The groups of a kind each, in the order of the kinds, and the number of

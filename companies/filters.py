@@ -11,7 +11,6 @@ Three rules shape this module:
   shows 12 companies.
 """
 
-from functools import partial
 from typing import NamedTuple
 
 import django_filters
@@ -26,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import City
-from cities.views import is_staff, visible_cities, visible_zones
+from cities.views import visible_cities, visible_zones
 from companies import widgets
 from companies.models import (
     FOUNDED_FIRST,
@@ -43,8 +42,8 @@ from companies.search import (
     search_condition,
     search_rank,
 )
-from hubguide.publishing import EARLIEST_YEAR, LATEST_YEAR, published_q
-from hubguide.sql import PreparedSQL, Statement, compiled
+from hubguide.publishing import EARLIEST_YEAR, LATEST_YEAR, is_staff, published_q
+from hubguide.sql import PreparedFamily, PreparedSQL, Statement, compiled
 
 # A result is counted up to COUNT_LIMIT companies; up to that it is also ranked by best
 # match and has facet counts (a facet itself counting no more than that). A bigger one
@@ -505,12 +504,13 @@ class CompanyFilter(django_filters.FilterSet):
 
         Without a search, the query's SQL is built once per process for each set of
         filters applied (and audience), and bound to their values and the time now
-        (:func:`prepared_summary`): building it was a fifth of a filtered page's time.
+        (``SUMMARIES``): building it was a fifth of a filtered page's time.
         """
         if self.search is None:
             names = tuple(name for name in SUMMARY_FILTERS if name in self.applied)
             values = [getattr(self.applied[name], "pk", self.applied[name]) for name in names]
-            statement = prepared_summary(self.staff, facets, names)(*values, self.now)
+            prepared = SUMMARIES(self.staff, facets, names, COUNT_LIMIT)
+            statement = prepared(*values, self.now)
         else:
             try:
                 statement = self.summary_statement(facets=facets)
@@ -518,7 +518,7 @@ class CompanyFilter(django_filters.FilterSet):
                 return Summary(0, dict.fromkeys(FACETS, {}) if facets else None, 0)
         return read_summary(statement, facets=facets, staff=self.staff)
 
-    def summary_statement(self, *, facets):
+    def summary_statement(self, *, facets, limit=None):
         """The :class:`Statement` of :meth:`summarise`'s query.
 
         Each facet is counted with every filter applied but its own: a hub's count is of
@@ -532,9 +532,9 @@ class CompanyFilter(django_filters.FilterSet):
         same filters; the counts then read the presences and sectors of those ids only,
         and nothing past the result's size when it is too big. Its rows are
         ``(SIZE, "result" or a facet, the size of its table)`` and ``(facet, value,
-        count)``.
+        count)``. ``limit``: ``COUNT_LIMIT`` unless given.
         """
-        limit = COUNT_LIMIT
+        limit = COUNT_LIMIT if limit is None else limit
         using = self.queryset.db
         bases = {"result": self.matching(self.queryset, counting=True)}
         if facets:
@@ -673,8 +673,7 @@ def in_visible_hub(staff, now=None):
     unless told to, would otherwise read every presence in the hubs through the hub
     index instead of the few of the companies at hand through the company index.
     """
-    cities = City.objects.all() if staff else City.objects.published(now)
-    return Exists(cities.filter(pk=OuterRef("city_id")))
+    return Exists(City.objects.visible(staff, now).filter(pk=OuterRef("city_id")))
 
 
 SIZE = "size"
@@ -693,33 +692,22 @@ class Summary(NamedTuple):
 # The filters a summary applies, in the order of its prepared SQL's parameters.
 SUMMARY_FILTERS = (*PRESENCE_FILTERS, "sector", *SIMPLE_FILTERS)
 
-_prepared_summaries = {}
 
-
-def prepared_summary(staff, facets, names):
-    """The :class:`PreparedSQL` of the summary of a result without a search, for staff
-    or else visitors, with or without facets, and the filters ``names`` (in the order
-    of ``SUMMARY_FILTERS``) applied: called with their values (a row's primary key) and
-    the time now, it gives the :class:`Statement`. One per process for each (and for
-    the ``COUNT_LIMIT`` in force, which the SQL holds)."""
-    key = (staff, facets, names)
-    if (*key, COUNT_LIMIT) not in _prepared_summaries:
-        prepared = PreparedSQL(partial(summary_statement_for, *key))
-        _prepared_summaries[*key, COUNT_LIMIT] = prepared
-    return _prepared_summaries[*key, COUNT_LIMIT]
-
-
-def summary_statement_for(staff, facets, names, *values):
-    """:meth:`CompanyFilter.summary_statement` for the filters ``names`` applied with
-    ``values``, then the time now, as :func:`prepared_summary` calls it."""
+def summary_statement_for(staff, facets, names, limit, *values):
+    """:meth:`CompanyFilter.summary_statement` of a result without a search, for staff
+    or else visitors, with or without facets, counted up to ``limit``, with the filters
+    ``names`` (in the order of ``SUMMARY_FILTERS``) applied with ``values`` (a row's
+    primary key for a row), then the time now."""
     *applied, now = values
-    filterset = CompanyFilter(
-        queryset=Company.objects.all() if staff else Company.objects.published(now)
-    )
+    filterset = CompanyFilter(queryset=Company.objects.visible(staff, now))
     filterset.staff, filterset.now = staff, now
     filterset._applied = dict(zip(names, applied, strict=True))
     filterset._search = None
-    return filterset.summary_statement(facets=facets)
+    return filterset.summary_statement(facets=facets, limit=limit)
+
+
+# Its SQL, built once per process for each audience, facets or not, limit and filters.
+SUMMARIES = PreparedFamily(PreparedSQL, summary_statement_for)
 
 
 def read_summary(statement, *, facets, staff):

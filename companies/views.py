@@ -15,14 +15,7 @@ from django.views.generic import DetailView, View
 from django_filters.views import FilterView
 
 from cities.models import Source
-from cities.views import (
-    PublishedObjectMixin,
-    by_slug,
-    hide_invisible_zones,
-    is_staff,
-    shown_to,
-    sources_of,
-)
+from cities.views import PublishedObjectMixin, by_slug, hide_invisible_zones, shown_to, sources_of
 from companies import exports
 from companies.filters import (
     COUNT_LIMIT,
@@ -32,7 +25,7 @@ from companies.filters import (
     in_visible_hub,
 )
 from companies.models import Company, Presence, Sector
-from hubguide.publishing import PUBLIC_LINK_FIELDS, published_q
+from hubguide.publishing import PUBLIC_LINK_FIELDS, is_staff, published_q
 from hubguide.sql import Prepared
 
 PRESENCE_KIND_ORDER = {kind: position for position, kind in enumerate(Presence.Kind.values)}

@@ -16,27 +16,18 @@ class CreateModels(Operation):
     many-to-many tables (a ``ManyToManyField`` may name a model created after its own).
     """
 
-    reduces_to_sql = True
-    reversible = True
-
     def __init__(self, operations):
         for operation in operations:
             if not isinstance(operation, CreateModel):
                 raise TypeError(f"CreateModels takes CreateModel operations, not {operation!r}.")
         self.operations = list(operations)
 
-    def deconstruct(self):
-        return (self.__class__.__qualname__, [self.operations], {})
-
     def state_forwards(self, app_label, state):
         rendered = state.__dict__.pop("apps", None)  # without it, nothing is rendered
-        try:
-            for operation in self.operations:
-                operation.state_forwards(app_label, state)
-        finally:
-            if rendered is not None:
-                state.__dict__["apps"] = rendered
+        for operation in self.operations:
+            operation.state_forwards(app_label, state)
         if rendered is not None:
+            state.__dict__["apps"] = rendered
             state.reload_models(
                 [(app_label, operation.name_lower) for operation in self.operations],
                 delay=False,
@@ -52,7 +43,3 @@ class CreateModels(Operation):
 
     def describe(self):
         return f"Create models {', '.join(operation.name for operation in self.operations)}"
-
-    @property
-    def migration_name_fragment(self):
-        return "_".join(operation.name_lower for operation in self.operations)

@@ -52,16 +52,21 @@ def published_q(prefix="", now=None):
     )
 
 
+def is_staff(user):
+    return user is not None and user.is_active and user.is_staff
+
+
 class PublishableQuerySet(SlugQuerySet):
     def published(self, now=None):
         return self.filter(published_q(now=now))
 
+    def visible(self, staff, now=None):
+        """Everything for staff (who preview drafts); only the rows published by ``now``
+        (by default the time now) for visitors."""
+        return self if staff else self.published(now)
+
     def visible_to(self, user, now=None):
-        """Everything for staff (who preview drafts); only published rows for visitors
-        (by ``now``, by default the time now)."""
-        if user is not None and user.is_active and user.is_staff:
-            return self
-        return self.published(now)
+        return self.visible(is_staff(user), now)
 
 
 class Status(models.TextChoices):

@@ -2,6 +2,7 @@
 small queries of a page about one row, whose SQL is worth building only once."""
 
 import datetime
+from functools import partial
 from typing import NamedTuple
 
 from django.conf import settings
@@ -236,6 +237,21 @@ class PreparedSQL(Prepared):
 
     def run(self, shape, values):
         return Statement(shape.alias, *shape.bind(values))
+
+
+class PreparedFamily:
+    """A ``kind`` (:class:`Prepared` or :class:`PreparedSQL`) of ``make`` for each set of
+    its first arguments, such as the audience or the filters applied, which change the
+    SQL: ``family(staff)(pk, now)`` runs the one for ``staff``, made on first use."""
+
+    def __init__(self, kind, make):
+        self.kind, self.make = kind, make
+        self._members = {}
+
+    def __call__(self, *fixed):
+        if fixed not in self._members:
+            self._members[fixed] = self.kind(partial(self.make, *fixed))
+        return self._members[fixed]
 
 
 def union_all(parts):

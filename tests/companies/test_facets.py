@@ -278,7 +278,11 @@ class TestPreparedSummary:
             return build(filterset, **kwargs)
 
         monkeypatch.setattr(filters.CompanyFilter, "summary_statement", summary_statement)
-        monkeypatch.setattr(filters, "_prepared_summaries", {})
+        monkeypatch.setattr(
+            filters,
+            "SUMMARIES",
+            filters.PreparedFamily(filters.PreparedSQL, filters.summary_statement_for),
+        )
         return calls
 
     def test_other_values_of_the_same_filters_need_no_new_sql(self, client, hubs, built):
