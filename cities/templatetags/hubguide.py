@@ -1,8 +1,11 @@
 """Template tags and filters shared by the public pages: ``{% load hubguide %}``."""
 
+from html import escape
+
 from django import template
 from django.utils.safestring import mark_safe
 
+from companies.models import Presence
 from hubguide.images import RenditionSet, rendition_set
 from hubguide.markdown import render_markdown
 from hubguide.publishing import page_url
@@ -29,6 +32,58 @@ def draft_badge(row):
     """A "Draft" badge after a row in a list staff are previewing, or nothing:
     ``{{ zone|draft_badge }}``. A filter rather than an include: lists repeat it."""
     return DRAFT_BADGE if getattr(row, "is_published", None) is False else ""
+
+
+ANNOUNCED_BADGE = mark_safe(' <span class="badge badge--announced">announced</span>')
+
+
+@register.simple_tag
+def presence_items(presences, show_zone=False):
+    """The ``<li>`` of each presence in a hub's or a zone's list of companies present:
+    ``{% presence_items group.presences show_zone %}``.
+
+    Drawn in Python, as ``companies.widgets`` draws the directory's form controls: a hub
+    page lists thirty presences, and in a template each item's two dozen lookups and
+    conditions cost more than the rest of the page's template (30 items: 2.2 ms in the
+    template, 0.35 ms here). Every text is escaped with ``html.escape``, which is what
+    ``django.utils.html.escape`` runs beneath its lazy-string wrapper; a test checks it.
+    Each presence needs ``presence.company`` (select_related) and, when ``show_zone``,
+    ``presence.shown_zone`` (cities.views.hide_invisible_zones). Years are written as
+    they are, not localised.
+    """
+    return mark_safe("".join(presence_item(presence, show_zone) for presence in presences))
+
+
+def presence_item(presence, show_zone):
+    company, planned = presence.company, presence.state == Presence.State.PLANNED
+    html = [
+        f'\n<li class="presence" id="presence-{escape(presence.slug)}">'
+        f'\n  <a class="presence__company" href="{escape(company.get_absolute_url())}">'
+        f"{escape(company.name)}</a>"
+    ]
+    if company.name_zh:
+        html.append(f' <span class="zh" lang="zh-Hans">{escape(company.name_zh)}</span>')
+    html.append(draft_badge(company))
+    if planned:
+        html.append(ANNOUNCED_BADGE)
+    html.append('\n  <span class="meta presence__details">')
+    zone = presence.shown_zone if show_zone else None
+    if zone is not None:
+        html.append(
+            f'<span>in <a href="{escape(zone.get_absolute_url())}">'
+            f"{escape(zone.short_name or zone.name)}</a></span>"
+        )
+    if presence.opened:
+        html.append(f"<span>{'due' if planned else 'since'} {presence.opened:d}</span>")
+    if presence.investment is not None:
+        html.append(f"<span>{escape(presence.display_investment())} invested</span>")
+    if presence.headcount is not None:
+        html.append(f"<span>{escape(presence.display_headcount())} staff</span>")
+    html.append("</span>")
+    if presence.summary:
+        html.append(f'\n  <span class="presence__summary">{escape(presence.summary)}</span>')
+    html.append("\n</li>")
+    return "".join(html)
 
 
 @register.filter(is_safe=True)

@@ -198,6 +198,43 @@ def test_city_profile_groups_companies_by_kind_of_presence_with_their_details(cl
     assert "All companies in Beijing in the directory" in companies
 
 
+def test_city_profile_escapes_what_editors_wrote_about_a_presence(client):
+    city = make_city()
+    zone = make_zone(city=city, name="<Zone & Park>")
+    make_presence(
+        company=make_company(name="<b>Bold</b> & Co", name_zh="<i>粗</i>"),
+        city=city,
+        zone=zone,
+        summary='A "lab" <script>alert(1)</script>',
+    )
+
+    companies = section(html_of(client.get(city.get_absolute_url())), "companies-title")
+
+    assert "<b>" not in companies and "<i>" not in companies and "<script>" not in companies
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co</a>" in companies
+    assert '<span class="zh" lang="zh-Hans">&lt;i&gt;粗&lt;/i&gt;</span>' in companies
+    assert "A &quot;lab&quot; &lt;script&gt;alert(1)&lt;/script&gt;" in companies
+    assert "&lt;Zone &amp; Park&gt;</a>" in companies
+
+
+def test_city_profile_gives_the_year_a_presence_opened_or_is_due(client):
+    city = make_city()
+    make_presence(company=make_company(name="Old Co"), city=city, opened=1999)
+    make_presence(
+        company=make_company(name="New Co"),
+        city=city,
+        opened=2028,
+        state=Presence.State.PLANNED,
+        kind=Presence.Kind.FACTORY,
+    )
+
+    companies = section(html_of(client.get(city.get_absolute_url())), "companies-title")
+    new, old = companies.split('<li class="presence"')[1:]  # factories come before offices
+
+    assert "Old Co" in old and "<span>since 1999</span>" in old and "announced" not in old
+    assert "New Co" in new and "<span>due 2028</span>" in new and "announced" in new
+
+
 def test_city_profile_lists_policies_touching_the_city_with_their_year(client):
     city = make_city()
     policy = make_policy(cities=[city], name="Made in China 2025", launched=2015)
