@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from companies.models import Company, Presence, Sector
@@ -111,6 +111,22 @@ def test_a_page_asked_for_again_and_again_runs_statements_prepared_on_the_server
         cursor.execute("SELECT statement FROM pg_prepared_statements WHERE from_sql = false")
         prepared = [statement for (statement,) in cursor.fetchall()]
     assert any("companies_company_sectors" in statement for statement in prepared), prepared
+
+
+def test_deferred_fields_stay_deferred_and_annotations_come_back():
+    company = make_company(name="Xiaomi", summary="Phones and more.")
+    make_presence(company=company)
+    named = Prepared(lambda pk: Company.objects.filter(pk=pk).only("slug", "name"))
+    counted = Prepared(
+        lambda pk: Company.objects.filter(pk=pk).annotate(presence_count=Count("presences"))
+    )
+
+    (found,) = named(company.pk)
+    assert found.name == "Xiaomi"
+    assert {"summary", "founded"} <= found.get_deferred_fields()
+    assert found.summary == "Phones and more."  # read when asked for, as Django does
+    (found,) = counted(company.pk)
+    assert (found.name, found.presence_count) == ("Xiaomi", 1)
 
 
 def test_rows_with_related_rows_come_back_whole_and_converted():
