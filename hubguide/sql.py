@@ -4,6 +4,7 @@ small queries of a page about one row, whose SQL is worth building only once."""
 import datetime
 from functools import partial
 from typing import NamedTuple
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, ValidationError
@@ -108,15 +109,29 @@ def shape_of(make, values, made=None):
     return Shape(alias, sql, params, places)
 
 
-class Layout(NamedTuple):
+class Layout:
     """Which columns of a query make which instance: Django's own map
     (``compiler.select`` and ``compiler.klass_info``, what ``ModelIterable`` reads off
-    the compiler after running the query), taken once from a compiled queryset."""
+    the compiler after running the query), taken once from a compiled queryset, with
+    what ``ModelIterable`` derives from it on every run: the model's column names, the
+    populators of the related rows, and the converters of the values (per connection:
+    a backend's converters are its connection's methods)."""
 
-    query: object
-    select: list
-    klass_info: dict
-    fetch_mode: object
+    def __init__(self, query, select, klass_info, fetch_mode, alias):
+        self.query, self.select, self.klass_info = query, select, klass_info
+        self.fetch_mode, self.model = fetch_mode, klass_info["model"]
+        first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1]
+        self.columns = slice(first, last + 1)
+        self.names = [column.target.attname for column, _, _ in select[self.columns]]
+        self.populators = get_related_populators(klass_info, select, alias, fetch_mode)
+        self._converters = WeakKeyDictionary()
+
+    def converters(self, compiler):
+        found = self._converters.get(compiler.connection)
+        if found is None:
+            found = compiler.get_converters([column for column, _, _ in self.select])
+            self._converters[compiler.connection] = found
+        return found
 
 
 def layout_of(queryset):
@@ -130,34 +145,29 @@ def layout_of(queryset):
         return None
     compiler = query.get_compiler(queryset.db)
     compiler.setup_query()
-    return Layout(query, compiler.select, compiler.klass_info, queryset._fetch_mode)
+    return Layout(query, compiler.select, compiler.klass_info, queryset._fetch_mode, queryset.db)
 
 
 def instances(shape, layout, values):
-    """The instances of ``shape`` bound to ``values``, each with its related rows if any, built
-    as ``ModelIterable`` builds them from the same columns (:class:`Layout`)."""
+    """The instances of ``shape`` bound to ``values``, each with its related rows if any,
+    built as ``ModelIterable`` builds them from the same columns (:class:`Layout`)."""
     connection = connections[shape.alias]
     compiler = connection.ops.compiler("SQLCompiler")(layout.query, connection, shape.alias)
     with connection.cursor() as cursor:
         cursor.execute(*shape.bind(values))
         rows = cursor.fetchall()
-    converters = compiler.get_converters([column for column, _, _ in layout.select])
+    converters = layout.converters(compiler)
     if converters:
         rows = compiler.apply_converters(rows, converters)
-    klass_info = layout.klass_info
-    first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1]
-    names = [column.target.attname for column, _, _ in layout.select[first : last + 1]]
-    model = klass_info["model"]
-    populators = get_related_populators(klass_info, layout.select, shape.alias, layout.fetch_mode)
-    instances = []
+    model, names, columns = layout.model, layout.names, layout.columns
+    populators, fetch_mode = layout.populators, layout.fetch_mode
+    found = []
     for row in rows:
-        instance = model.from_db(
-            shape.alias, names, row[first : last + 1], fetch_mode=layout.fetch_mode
-        )
+        instance = model.from_db(shape.alias, names, row[columns], fetch_mode=fetch_mode)
         for populator in populators:
             populator.populate(row, instance)
-        instances.append(instance)
-    return instances
+        found.append(instance)
+    return found
 
 
 class Prepared:
