@@ -66,20 +66,21 @@ def presence_item(presence, show_zone):
     html.append(draft_badge(company))
     if planned:
         html.append(ANNOUNCED_BADGE)
-    html.append('\n  <span class="meta presence__details">')
+    details = []
     zone = presence.shown_zone if show_zone else None
     if zone is not None:
-        html.append(
+        details.append(
             f'<span>in <a href="{escape(zone.get_absolute_url())}">'
             f"{escape(zone.short_name or zone.name)}</a></span>"
         )
     if presence.opened:
-        html.append(f"<span>{'due' if planned else 'since'} {presence.opened:d}</span>")
+        details.append(f"<span>{'due' if planned else 'since'} {presence.opened:d}</span>")
     if presence.investment is not None:
-        html.append(f"<span>{escape(presence.display_investment())} invested</span>")
+        details.append(f"<span>{escape(presence.display_investment())} invested</span>")
     if presence.headcount is not None:
-        html.append(f"<span>{escape(presence.display_headcount())} staff</span>")
-    html.append("</span>")
+        details.append(f"<span>{escape(presence.display_headcount())} staff</span>")
+    if details:
+        html.append(f'\n  <span class="meta presence__details">{"".join(details)}</span>')
     if presence.summary:
         html.append(f'\n  <span class="presence__summary">{escape(presence.summary)}</span>')
     html.append("\n</li>")

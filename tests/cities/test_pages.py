@@ -189,6 +189,7 @@ def test_city_profile_groups_companies_by_kind_of_presence_with_their_details(cl
     assert [h.strip() for h in headings] == ["Headquarters", "Research lab", "Innovation centre"]
     hq, lab, centre = re.split(r'<h3 id="presence-kind-[a-z_]+">', companies)[1:]
     assert "Baidu" in hq and "Microsoft" not in hq
+    assert "presence__details" not in hq  # nothing to say: no empty line of details
     assert f'href="{microsoft.get_absolute_url()}"' in lab
     assert "US$280 million invested" in lab
     assert "over 5,000 staff" in lab
