@@ -140,6 +140,31 @@ def test_each_result_shows_its_facts_and_hubs(client, hubs):
     assert '<a href="/cities/beijing/">Beijing</a>' in page
 
 
+def test_a_result_escapes_what_editors_wrote_and_cuts_a_long_summary(client, hubs):
+    make_company(
+        slug="angle",
+        name="<Angle> & Co",
+        name_zh="<角>",
+        headquarters='"Quoted" HQ',
+        summary="Word " * 60 + "<script>alert(1)</script>",
+        sectors=[make_sector(slug="odd", name="R&D <lab>")],
+    )
+    make_company(slug="brief", name="Brief Co", summary="Short & sweet.")
+
+    page = html(get(client, q="Angle"))
+    card = page[page.index('<li class="card company-card">') :]
+    card = card[: card.index("</li>")]
+
+    assert "<Angle>" not in card and "<script>" not in card and "<角>" not in card
+    assert "&lt;Angle&gt; &amp; Co</a>" in card
+    assert '<span class="zh" lang="zh-Hans">&lt;角&gt;</span>' in card
+    assert "headquarters: &quot;Quoted&quot; HQ" in card
+    assert 'title="Only companies in R&amp;D &lt;lab&gt;">R&amp;D &lt;lab&gt;</a>' in card
+    summary = unescape(re.search(r'company-card__summary">([^<]*)<', card)[1])
+    assert len(summary) == 220 and summary.endswith("…") and "alert" not in summary
+    assert 'company-card__summary">Short &amp; sweet.</p>' in html(get(client, q="Brief"))
+
+
 def test_a_hub_is_listed_once_per_company_however_many_presences(client, hubs):
     make_presence(
         company=Company.objects.get(slug="foxconn"), city=hubs["beijing"], kind="research_lab"
