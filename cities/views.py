@@ -28,11 +28,12 @@ def visible_cities(user):
     return City.objects.visible_to(user)
 
 
-def visible_zones(user):
-    """Zones a user may see: a zone in a draft city stays hidden with its city."""
-    zones = Zone.objects.visible_to(user)
-    if not is_staff(user):
-        zones = zones.filter(city__in=City.objects.published())
+def visible_zones(staff, now=None):
+    """Zones staff, or else visitors, may see (published by ``now``, by default the time
+    now): a zone in a draft city stays hidden with its city."""
+    zones = Zone.objects.visible(staff, now)
+    if not staff:
+        zones = zones.filter(city__in=City.objects.published(now))
     return zones
 
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import City
-from cities.views import visible_cities, visible_zones
+from cities.views import visible_zones
 from companies import widgets
 from companies.models import (
     FOUNDED_FIRST,
@@ -43,7 +43,7 @@ from companies.search import (
     search_rank,
 )
 from hubguide.publishing import EARLIEST_YEAR, LATEST_YEAR, is_staff, published_q
-from hubguide.sql import PreparedFamily, PreparedSQL, Statement, compiled
+from hubguide.sql import Prepared, PreparedFamily, PreparedSQL, Statement, compiled
 
 # A result is counted up to COUNT_LIMIT companies; up to that it is also ranked by best
 # match and has facet counts (a facet itself counting no more than that). A bigger one
@@ -100,22 +100,31 @@ class RowChoiceIterator(django_filters.fields.ModelChoiceIterator):
 
 
 class SlugChoiceField(django_filters.fields.ModelChoiceField):
-    """A choice of row by slug; anything that is not a slug is refused before any query.
+    """A choice of row by slug, among ``rows``; anything that is not a slug is refused.
 
-    The rows are read once, and serve both to validate the value and to list the
-    choices. ``counts`` (row id → number of companies), when set, follow each label.
+    ``rows``, the list of rows to choose from, is set on each form's field
+    (:attr:`CompanyFilter.form`): they serve both to validate the value and to list the
+    choices, with no query of the field's own. ``counts`` (row id → number of
+    companies), when set, follow each label.
     """
 
     iterator = RowChoiceIterator
     widget = widgets.Select
     counts = None
+    _rows = ()
+
+    def __init__(self, queryset=None, **kwargs):
+        super().__init__(queryset, **kwargs)
 
     @property
     def rows(self):
-        if getattr(self, "_rows_of", None) is not self.queryset:
-            self._rows = list(self.queryset)
-            self._rows_of = self.queryset
         return self._rows
+
+    @rows.setter
+    def rows(self, rows):
+        self._rows = rows
+        # The widget's choices, copied with the field, still iterate the field copied.
+        self.widget.choices = self.choices
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -168,7 +177,8 @@ class KindFilter(django_filters.ChoiceFilter):
 class VisibleChoiceFilter(django_filters.ModelChoiceFilter):
     """Choose a row by slug among those the filter set's viewer may see.
 
-    ``rows(user)`` gives those rows; the viewer is ``None`` (a visitor) for exports.
+    ``rows(staff, now)`` gives those rows, a list: for staff, or else for visitors at
+    the time ``now`` (the filter set's).
     """
 
     field_class = SlugChoiceField
@@ -179,7 +189,7 @@ class VisibleChoiceFilter(django_filters.ModelChoiceFilter):
         self.rows = rows
 
     def get_queryset(self, request):
-        return self.rows(self.parent.viewer)
+        return None  # the field has rows instead (CompanyFilter.form)
 
 
 class ZoneFilter(VisibleChoiceFilter):
@@ -194,8 +204,29 @@ class YearFilter(django_filters.NumberFilter):
     field_class = YearField
 
 
-def all_sectors(user):
-    return Sector.objects.order_by("name")
+def prepared_rows(make):
+    """``rows(staff, now)`` of a :class:`VisibleChoiceFilter`: the rows of the queryset
+    ``make(staff, now)``, by a ``Prepared`` query for each audience.
+
+    Every directory page reads the rows of its three choices among rows, and building
+    those small queries cost Django more than running them (about 2 ms of a page on
+    SQLite: the zones' query alone took 1.0 ms to build, 0.2 ms to run). For staff,
+    whose rows do not depend on the time, the query is built each time: it is only
+    slower.
+    """
+    family = PreparedFamily(Prepared, make)
+    return lambda staff, now: family(staff)(now)
+
+
+def visible_hubs(staff, now):
+    return City.objects.visible(staff, now)
+
+
+def visible_zones_with_hubs(staff, now):
+    return visible_zones(staff, now).select_related("city").order_by("city__name", "name")
+
+
+SECTORS = Prepared(lambda: Sector.objects.order_by("name"))
 
 
 class CompanyFilterForm(forms.Form):
@@ -257,20 +288,20 @@ class CompanyFilter(django_filters.FilterSet):
     )
     city = VisibleChoiceFilter(
         label=_("Hub"),
-        rows=visible_cities,
+        rows=prepared_rows(visible_hubs),
         empty_label=_("Any hub"),
         error_messages={"invalid_choice": _("Choose a hub from the list.")},
     )
     sector = VisibleChoiceFilter(
         field_name="sectors",
         label=_("Sector"),
-        rows=all_sectors,
+        rows=lambda staff, now: SECTORS(),
         empty_label=_("Any sector"),
         error_messages={"invalid_choice": _("Choose a sector from the list.")},
     )
     zone = ZoneFilter(
         label=_("Zone"),
-        rows=lambda user: visible_zones(user).select_related("city").order_by("city__name", "name"),
+        rows=prepared_rows(visible_zones_with_hubs),
         empty_label=_("Any zone"),
         error_messages={"invalid_choice": _("Choose a zone from the list.")},
     )
@@ -330,7 +361,7 @@ class CompanyFilter(django_filters.FilterSet):
             fields = super().form.fields
             for name, filter_ in self.filters.items():
                 if isinstance(filter_, VisibleChoiceFilter):
-                    fields[name].queryset = filter_.get_queryset(self.request)
+                    fields[name].rows = filter_.rows(self.staff, self.now)
         return self._form
 
     @property

@@ -22,7 +22,7 @@ def recent_updates(limit=RECENT_UPDATES):
     """
     sources = [
         (_("Hub"), City.objects.published()),
-        (_("Zone"), visible_zones(None)),
+        (_("Zone"), visible_zones(staff=False)),
         (_("Policy"), Policy.objects.published()),
         (_("Company"), Company.objects.published()),
     ]

@@ -1,5 +1,6 @@
 """The company directory at /companies/: search, filters, order, pages and bad input."""
 
+import datetime
 import re
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
@@ -8,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from companies.models import Company, Presence
 from hubguide.publishing import Status
@@ -172,6 +174,26 @@ def test_a_hub_is_listed_once_per_company_however_many_presences(client, hubs):
     response = get(client, q="Foxconn")
     company = response.context["companies"][0]
     assert [city.name for city in company.hubs] == ["Beijing", "Shenzhen"]
+
+
+def test_a_hub_and_zone_published_for_later_become_choices_when_their_time_comes(
+    client, hubs, monkeypatch
+):
+    """The choices' queries are built once (hubguide.sql.Prepared) with the time as a
+    parameter, not the time of the first page that built them."""
+    launch = timezone.now() + datetime.timedelta(days=1)
+    xian = make_city(slug="xian", name="Xi'an", publish_at=launch)
+    make_zone(city=xian, slug="xian-hi-tech", name="Xi'an Hi-Tech Zone", publish_at=launch)
+    page = html(get(client))
+    assert '<option value="xian">' not in page
+    assert '<option value="xian-hi-tech">' not in page
+    assert "Choose a hub from the list." in html(get(client, city="xian"))
+
+    monkeypatch.setattr(timezone, "now", lambda: launch + datetime.timedelta(minutes=1))
+    page = html(get(client))
+    assert '<option value="xian">' in page
+    assert '<option value="xian-hi-tech">Xi&#x27;an Hi-Tech Zone (Xi&#x27;an)</option>' in page
+    assert "Choose a hub from the list." not in html(get(client, city="xian"))
 
 
 def test_a_card_names_a_draft_hub_to_staff_only(client, hubs, django_user_model):
