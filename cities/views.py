@@ -2,10 +2,11 @@
 
 Every page runs a fixed number of queries whatever the amount of data, and templates
 never filter and never query: a list page's related rows come through ``Prefetch``
-objects whose querysets already hide what a visitor may not see; a page about one row
-reads that row's related rows with a plain query each, into the context (for one row,
-the prefetch machinery costs Django more than the query does). Those queries, and the
-row itself, are ``Prepared``: their SQL is built once per process, not per request.
+objects whose querysets already hide what a visitor may not see (the hubs' cards through
+a second query, :func:`hub_cards`); a page about one row reads that row's related rows
+with a plain query each, into the context (for one row, the prefetch machinery costs
+Django more than the query does). Those queries, and the row itself, are ``Prepared``:
+their SQL is built once per process, not per request.
 """
 
 from dataclasses import dataclass
@@ -15,13 +16,21 @@ from django.db.models import F, Prefetch
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 
 from cities.models import City, Figure, Policy, Source, Zone
 from companies.models import NOTABLE_ORDER, Presence
-from hubguide.images import rendition_set
+from hubguide.images import rendition_set, rendition_sets
 from hubguide.publishing import is_staff, published_q
-from hubguide.sql import Prepared, PreparedFamily, PreparedSQL, Statement, compiled, union_all
+from hubguide.sql import (
+    Prepared,
+    PreparedFamily,
+    PreparedSQL,
+    Statement,
+    compiled,
+    prepared_for_audience,
+    union_all,
+)
 
 
 def visible_cities(user):
@@ -53,15 +62,32 @@ def visible_presences(staff, now=None):
     return presences
 
 
-def key_figures_prefetch():
-    """A city's key figures (``is_key``) as ``city.key_figures``, in their set order."""
-    return Prefetch(
-        "figures",
-        queryset=Figure.objects.filter(is_key=True)
-        .select_related("source")
-        .order_by("position", "label"),
-        to_attr="key_figures",
-    )
+def visible_key_figures(staff, now=None):
+    """The key figures (``is_key``) of the hubs staff, or else visitors, may see."""
+    figures = Figure.objects.filter(is_key=True)
+    if not staff:
+        figures = figures.filter(city__in=City.objects.published(now))
+    return figures.select_related("source").order_by("position", "label")
+
+
+HUBS = prepared_for_audience(City.objects.visible)
+KEY_FIGURES = prepared_for_audience(visible_key_figures)
+
+
+def hub_cards(user):
+    """The hubs ``user`` may see, by name, with what their cards show: each hub's key
+    figures in their set order (``key_figures``) and the renditions of its hero image
+    (``hero``). Two prepared queries whatever the number of hubs, and one question to
+    the cache for all the images."""
+    staff, now = is_staff(user), timezone.now()
+    hubs = HUBS(staff, now)
+    figures = {}
+    for figure in KEY_FIGURES(staff, now):
+        figures.setdefault(figure.city_id, []).append(figure)
+    heroes = rendition_sets([(hub.hero_image, hub.hero_width, hub.hero_height) for hub in hubs])
+    for hub, hero in zip(hubs, heroes, strict=True):
+        hub.key_figures, hub.hero = figures.get(hub.pk, []), hero
+    return hubs
 
 
 # Policies in the order they were launched; those with no year last.
@@ -248,15 +274,14 @@ class PublishedObjectMixin:
         return obj.is_published
 
 
-class CityListView(PublishedMixin, ListView):
-    model = City
-
-    def get_queryset(self):
-        return super().get_queryset().prefetch_related(key_figures_prefetch())
+class CityListView(TemplateView):
+    template_name = "cities/city_list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["standings"] = group_by_choice(context["object_list"], "standing", City.Standing)
+        context["standings"] = group_by_choice(
+            hub_cards(self.request.user), "standing", City.Standing
+        )
         return context
 
 

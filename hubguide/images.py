@@ -300,20 +300,46 @@ def rendition_set(fieldfile, width=None, height=None):
     cache says the renditions exist, this touches neither the storage nor the image;
     otherwise it makes the missing ones now (the first view of a new upload pays for it).
     """
-    if not fieldfile or not getattr(fieldfile, "name", None):
-        return None
-    storage, name = fieldfile.storage, fieldfile.name
-    key = _cache_key(storage, name, width, height)
-    entry = cache.get(key)
+    return rendition_sets([(fieldfile, width, height)])[0]
+
+
+def rendition_sets(images):
+    """:func:`rendition_set` of each ``(fieldfile, width, height)`` of ``images``, in their
+    order, asking the cache once for them all: a page of cards has an image on each card,
+    and with Redis each question is a round trip (about 0.3 ms here, for one key or five).
+    """
+    wanted = [
+        (fieldfile.storage, fieldfile.name, _cache_key(fieldfile.storage, fieldfile.name, w, h))
+        if fieldfile and getattr(fieldfile, "name", None)
+        else None
+        for fieldfile, w, h in images
+    ]
+    keys = [want[2] for want in wanted if want is not None]
+    entries = cache.get_many(keys) if keys else {}
+    found = []
+    for want in wanted:
+        if want is None:
+            found.append(None)
+            continue
+        storage, name, key = want
+        if key not in entries:
+            entries[key] = _made_entry(storage, name, key)
+        entry = entries[key]
+        found.append(None if entry.get("missing") else _rendition_set(storage, entry))
+    return found
+
+
+def _made_entry(storage, name, key):
+    """The cache entry of an original the cache does not know: its renditions, made now
+    if missing, or ``{"missing": True}`` for an original that cannot be read; either way
+    remembered under ``key`` (the pages' key), the second for a short while only."""
+    entry = _make(storage, name)
     if entry is None:
-        entry = _make(storage, name)
-        if entry is None:
-            cache.set(key, {"missing": True}, MISSING_CACHE_SECONDS)
-            return None
+        entry = {"missing": True}
+        cache.set(key, entry, MISSING_CACHE_SECONDS)
+    else:
         cache.set(key, entry, CACHE_SECONDS)
-    if entry.get("missing"):
-        return None
-    return _rendition_set(storage, entry)
+    return entry
 
 
 def ensure_renditions(fieldfile):

@@ -264,6 +264,19 @@ class PreparedFamily:
         return self._members[fixed]
 
 
+def prepared_for_audience(make):
+    """``rows(staff, now)``: the rows of the queryset ``make(staff, now)`` for visitors and
+    ``make(staff)`` for staff (who see every row, whatever the time), each by a
+    :class:`Prepared` query, its SQL built once per audience and bound to the time now.
+
+    For the small lists that every page of a kind reads among the rows one may see (the
+    directory's choices, the hubs on the home page): building such a query costs Django
+    more than running it (the directory's zones: 1.0 ms to build, 0.2 ms to run).
+    """
+    family = PreparedFamily(Prepared, make)
+    return lambda staff, now: family(True)() if staff else family(False)(now)
+
+
 def union_all(parts):
     """``(sql, params)``: each ``(template, params, (query_sql, query_params))`` of
     ``parts`` with the query's SQL (see :func:`compiled`) in the template's ``{}``

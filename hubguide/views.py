@@ -1,46 +1,66 @@
-from django.db import connection
+from functools import partial
+
+from django.db import connection, connections
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from cities.models import City, Policy
-from cities.views import group_by_choice, key_figures_prefetch, visible_zones
+from cities.models import City, Policy, Zone
+from cities.views import group_by_choice, hub_cards, visible_zones
 from companies.models import Company
-from hubguide.sql import as_datetime, compiled, union_all
+from hubguide.sql import PreparedSQL, Statement, as_datetime, compiled, union_all
 
 RECENT_UPDATES = 6
+# What the list of recent changes names, and the published rows of each, at a time.
+RECENT_KINDS = [
+    (_("Hub"), City, City.objects.published),
+    (_("Zone"), Zone, partial(visible_zones, False)),
+    (_("Policy"), Policy, Policy.objects.published),
+    (_("Company"), Company, Company.objects.published),
+]
 
 
-def recent_updates(limit=RECENT_UPDATES):
-    """The latest changes to published content, newest first, as dicts for a short list.
-
-    One query: the latest few of each kind (each along its updated_at index), together.
-    Each ``object`` is an unsaved instance holding the slug and name: enough for its
-    name and address.
-    """
-    sources = [
-        (_("Hub"), City.objects.published()),
-        (_("Zone"), visible_zones(staff=False)),
-        (_("Policy"), Policy.objects.published()),
-        (_("Company"), Company.objects.published()),
-    ]
+def recent_updates_statement(now):
+    """The latest few of each kind (each along its updated_at index), together."""
+    querysets = [published(now) for _label, _model, published in RECENT_KINDS]
     sql, params = union_all(
         (
             "SELECT %s, slug, name, updated_at FROM ({}) AS latest",
             [number],
-            compiled(queryset.order_by("-updated_at").values("slug", "name", "updated_at")[:limit]),
+            compiled(
+                queryset.order_by("-updated_at").values("slug", "name", "updated_at")[
+                    :RECENT_UPDATES
+                ]
+            ),
         )
-        for number, (_label, queryset) in enumerate(sources)
+        for number, queryset in enumerate(querysets)
     )
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} ORDER BY 4 DESC, 1 LIMIT %s", [*params, limit])
+    return Statement(
+        querysets[0].db, f"{sql} ORDER BY 4 DESC, 1 LIMIT %s", [*params, RECENT_UPDATES]
+    )
+
+
+RECENT = PreparedSQL(recent_updates_statement)
+
+
+def recent_updates():
+    """The latest changes to published content, newest first, as dicts for a short list.
+
+    One query, its SQL built once per process (a ``PreparedSQL``) and bound to the time
+    now. Each ``object`` is an unsaved instance holding the slug and name: enough for its
+    name and address.
+    """
+    alias, sql, params = RECENT(timezone.now())
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [
         {
-            "kind": sources[number][0],
-            "object": sources[number][1].model(slug=slug, name=name),
+            "kind": RECENT_KINDS[number][0],
+            "object": RECENT_KINDS[number][1](slug=slug, name=name),
             "updated_at": as_datetime(updated_at),
         }
         for number, slug, name, updated_at in rows
@@ -52,10 +72,7 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        cities = list(
-            City.objects.visible_to(self.request.user).prefetch_related(key_figures_prefetch())
-        )
-        context["cities"] = cities
+        context["cities"] = cities = hub_cards(self.request.user)
         context["standings"] = group_by_choice(cities, "standing", City.Standing)
         context["recent_updates"] = recent_updates()
         return context

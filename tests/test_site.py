@@ -8,6 +8,7 @@ from xml.etree import ElementTree
 import pytest
 from django.template.loader import render_to_string
 from django.test import Client
+from django.utils import timezone
 
 from hubguide.publishing import Status
 from tests.factories import (
@@ -117,6 +118,29 @@ def test_home_lists_the_six_latest_published_updates_newest_first(client, conten
     for item in newer:
         assert item.get_absolute_url() in updates
     assert "Oldest Co" not in updates  # seven published rows; the oldest falls off
+
+
+def test_a_hub_and_a_company_published_for_later_reach_the_home_page_when_their_time_comes(
+    client, settings, monkeypatch
+):
+    """The home page's queries are built once (hubguide.sql.Prepared) with the time as a
+    parameter, not the time of the first page that built them."""
+    settings.PAGE_CACHE_SECONDS = 0
+    launch = timezone.now() + datetime.timedelta(days=1)
+    xian = make_city(name="Xi'an", publish_at=launch)
+    make_figure(city=xian, label="Hi-tech output", is_key=True)
+    make_company(name="Earlier Co")
+    later = make_company(name="Later Co", publish_at=launch)
+    html = html_of(client.get("/"))
+    assert xian.get_absolute_url() not in html
+    assert "Hi-tech output" not in html and "Later Co" not in html
+
+    monkeypatch.setattr(timezone, "now", lambda: launch + datetime.timedelta(minutes=1))
+    html = html_of(client.get("/"))
+    assert f'<a href="{xian.get_absolute_url()}">Xi&#x27;an</a>' in html
+    assert "Hi-tech output" in html
+    updates = html[html.index('id="updates-title"') :]
+    assert f'<a href="{later.get_absolute_url()}">Later Co</a>' in updates
 
 
 def test_home_runs_a_fixed_number_of_queries(client, django_assert_num_queries, content):

@@ -150,12 +150,12 @@ def responsive_image(image, alt, width=None, height=None, **options):
 
     ``{% responsive_image city.hero_image city.hero_alt city.hero_width city.hero_height
     sizes="100vw" class="…" loading="eager" %}``; ``image`` may also be a
-    ``hubguide.images.RenditionSet`` the view found already. ``loading`` is "lazy"
+    ``hubguide.images.RenditionSet`` the view found already, or None. ``loading`` is "lazy"
     (decoded off the main thread) unless told "eager": an image at the top of the page,
     fetched first and painted with the page. Renders nothing when the original is missing
     from storage.
     """
-    if not isinstance(image, RenditionSet):
+    if image and not isinstance(image, RenditionSet):
         image = rendition_set(image, width, height)
     loading = options.get("loading", "lazy")
     if loading not in {"lazy", "eager"}:

@@ -655,6 +655,29 @@ def test_the_hub_cards_show_a_lazy_thumbnail(client):
     assert 'width="1600" height="900"' in image
 
 
+@pytest.mark.parametrize("path", ["/", "/cities/"])
+def test_each_hub_card_shows_its_own_picture_and_a_lost_original_costs_only_its_own(client, path):
+    hubs = {
+        "Anshan": saved_image(striped_jpeg((1600, 900)), "cities/anshan.jpg"),
+        "Baotou": "cities/lost.jpg",
+        "Changzhou": "",
+        "Dalian": saved_image(striped_jpeg((1200, 800)), "cities/dalian.jpg"),
+    }
+    for name, image in hubs.items():
+        make_city(name=name, hero_image=image, hero_width=1600, hero_height=900)
+
+    page = client.get(path).content.decode()
+
+    cards = {
+        re.search(r'class="card__title"><a [^>]*>([^<]+)</a>', card).group(1): card
+        for card in page.split('<article class="card card--city">')[1:]
+    }
+    assert sorted(cards) == sorted(hubs)
+    assert re.search(r'srcset="[^"]*/cities/anshan-\w{8}-480\.webp 480w', cards["Anshan"])
+    assert re.search(r'srcset="[^"]*/cities/dalian-\w{8}-480\.webp 480w', cards["Dalian"])
+    assert "<picture" not in cards["Baotou"] and "<picture" not in cards["Changzhou"]
+
+
 def test_the_company_page_shows_the_logo_as_a_responsive_picture(client):
     company = make_company(
         logo=saved_image(image_bytes((240, 80)), "companies/logo.png"), logo_alt="A blue wordmark"
