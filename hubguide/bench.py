@@ -8,8 +8,10 @@ For each directory size it tops the database up with generated companies, then
   multiple of the bare view's, once with the page cache off and once on;
 * under gunicorn (2 sync workers, production settings, static files collected), again
   with the page cache off and on: requests per second for the bare view and the pages,
-  from ``wrk`` when it is installed or a small threaded Python load generator otherwise,
-  new connection per request either way (sync workers close every connection).
+  taking turns (``SERVED_TURNS`` times round), from ``wrk`` when it is installed or a
+  small threaded Python load generator otherwise, new connection per request either way
+  (sync workers close every connection); then the company page on two servers at once,
+  with persistent database connections and without, again taking turns.
 
 "Page cache off" is ``PAGE_CACHE_SECONDS = 0``: every request renders its page in full
 and runs all its queries, as a page-cache miss does in production. The configured cache
@@ -70,6 +72,8 @@ SERVED_PAGES = ["bare", "home", "city", "search", "company"]
 MIN_TIMED = 5
 # In-process, the pages take turns of this many requests each.
 TURN = 25
+# Under gunicorn, the pages take turns: each this many times round, for a share of the time.
+SERVED_TURNS = 3
 # Longer than gunicorn's 30 s worker timeout: a request that fails, failed in the server.
 REQUEST_TIMEOUT = 35
 
@@ -490,43 +494,10 @@ def measure_served(
 ):
     tool = choose_load_generator(options.load_generator)
     log_path = Path(workdir) / "gunicorn.log"
-    results = []
     with gunicorn_server(static_root, log_path, page_cache=page_cache, env=env) as port:
-        for key in pages:
-            label = dict(PAGES)[key]
-            path = targets[key]
-            result = ServedResult(page=key, label=label, path=path)
-            results.append(result)
-            try:
-                warm = warm_up_served(port, path)
-            except (OSError, http.client.HTTPException) as error:
-                result.error = f"{type(error).__name__}: {error}"
-                continue
-            if warm[-1] != 200:
-                result.statuses = dict(Counter(warm))
-                result.error = f"answers {warm[-1]}"
-                continue
-            log(f"  {label} ({path}) with {tool} …")
-            if tool == "wrk":
-                completed, seconds, statuses = wrk_load(
-                    port, path, options.concurrency, options.gunicorn_seconds
-                )
-            else:
-                completed, seconds, statuses = python_load(
-                    port, path, options.gunicorn_requests, options.concurrency,
-                    options.gunicorn_seconds,
-                )  # fmt: skip
-            ok = statuses.get(200, 0)
-            result.requests, result.seconds, result.statuses = completed, seconds, statuses
-            result.rps = ok / seconds if seconds else None
-            if ok != completed:
-                failed = ", ".join(f"{k}: {n}" for k, n in statuses.items() if k != 200)
-                result.error = f"{completed - ok} of {completed} requests failed ({failed})"
-            wait_until_idle(port)
-    bare = results[0].rps
-    for result in results:
-        if result.rps and bare:
-            result.ratio = result.rps / bare
+        results = [served_result(key, targets, port) for key in pages]
+        load_in_turns([(port, result) for result in results], options, tool, log)
+    share_of_bare(results)
     return {
         "tool": tool,
         "workers": 2,
@@ -534,21 +505,96 @@ def measure_served(
         "concurrency": options.concurrency,
         "keep_alive": False,
         "page_cache": page_cache,
+        "turns": SERVED_TURNS,
         "pages": [asdict(result) for result in results],
     }, results
 
 
-def measure_connections(targets, options, static_root, workdir, log, persistent):
-    """The company page, page cache off, with a new database connection per request
-    (CONN_MAX_AGE=0), beside the same page with persistent connections (the default,
-    measured in ``persistent``); each as a share of the bare view of its own run."""
-    log("Under gunicorn, page cache off, CONN_MAX_AGE=0 …")
-    _, results = measure_served(
-        targets, options, static_root, workdir, log, page_cache=False,
-        pages=["bare", "company"], env={"DJANGO_CONN_MAX_AGE": "0"},
-    )  # fmt: skip
-    with_them = next(page for page in persistent if page.page == "company")
-    without = next(page for page in results if page.page == "company")
+def served_result(key, targets, port):
+    """A :class:`ServedResult` for the page ``key``, warmed up on the server at ``port``:
+    with its error already when the page does not answer 200."""
+    path = targets[key]
+    result = ServedResult(page=key, label=dict(PAGES)[key], path=path)
+    try:
+        warm = warm_up_served(port, path)
+    except (OSError, http.client.HTTPException) as error:
+        result.error = f"{type(error).__name__}: {error}"
+        return result
+    if warm[-1] != 200:
+        result.statuses = dict(Counter(warm))
+        result.error = f"answers {warm[-1]}"
+    return result
+
+
+def load_in_turns(served, options, tool, log):
+    """Load each ``(port, result)`` of ``served`` in turn, ``SERVED_TURNS`` times round,
+    each turn a share of ``options.gunicorn_seconds`` (and of the Python load
+    generator's requests); add up each page's requests, seconds and statuses.
+
+    Taking turns, as the in-process pages do, spreads a shared machine's changing load
+    over the bare view and the pages alike. Measured one after the other, the bare view
+    once served 1,932 req/s on one server and about 1,090 on the next, minutes later,
+    which made persistent connections look worth × 0.97 where the raw rates said × 1.76.
+    """
+    seconds = options.gunicorn_seconds / SERVED_TURNS
+    requests = max(1, options.gunicorn_requests // SERVED_TURNS)
+    for result in (result for _, result in served if not result.error):
+        log(f"  {result.label} ({result.path}) with {tool}, {SERVED_TURNS} turns …")
+    for _turn in range(SERVED_TURNS):
+        for port, result in served:
+            if result.error:
+                continue
+            if tool == "wrk":
+                load = wrk_load(port, result.path, options.concurrency, seconds)
+            else:
+                load = python_load(port, result.path, requests, options.concurrency, seconds)
+            completed, took, statuses = load
+            result.requests += completed
+            result.seconds += took
+            for status, count in statuses.items():
+                result.statuses[status] = result.statuses.get(status, 0) + count
+            wait_until_idle(port)
+    for _, result in served:
+        if result.error:
+            continue
+        ok = result.statuses.get(200, 0)
+        result.rps = ok / result.seconds if result.seconds else None
+        if ok != result.requests:
+            failed = ", ".join(f"{k}: {n}" for k, n in result.statuses.items() if k != 200)
+            result.error = f"{result.requests - ok} of {result.requests} requests failed ({failed})"
+
+
+def share_of_bare(results):
+    """Set each result's ``ratio``: its requests per second over the first's (the bare
+    view measured on the same server, in the same turns)."""
+    bare = results[0].rps
+    for result in results:
+        if result.rps and bare:
+            result.ratio = result.rps / bare
+
+
+def measure_connections(targets, options, static_root, workdir, log):
+    """The company page, page cache off, with persistent database connections (the
+    default) and with a new connection per request (CONN_MAX_AGE=0): two servers at
+    once, the bare view and the page on each taking turns, each page as a share of the
+    bare view on its own server."""
+    log("Under gunicorn, page cache off, CONN_MAX_AGE=60 and 0 side by side …")
+    tool = choose_load_generator(options.load_generator)
+    log_path = Path(workdir) / "gunicorn.log"
+    servers = {"persistent": {}, "per_request": {"DJANGO_CONN_MAX_AGE": "0"}}
+    measured = {}
+    with contextlib.ExitStack() as stack:
+        served = []
+        for name, env in servers.items():
+            port = stack.enter_context(
+                gunicorn_server(static_root, log_path, page_cache=False, env=env)
+            )
+            measured[name] = [served_result(key, targets, port) for key in ("bare", "company")]
+            served += [(port, result) for result in measured[name]]
+        load_in_turns(served, options, tool, log)
+    for results in measured.values():
+        share_of_bare(results)
+    with_them, without = measured["persistent"][1], measured["per_request"][1]
     gain = None
     if with_them.ratio and without.ratio:
         gain = with_them.ratio / without.ratio
@@ -632,9 +678,7 @@ def run(options, log, report):
                     run_result["gunicorn"][f"cache_{mode}"] = served
                 report(format_served(data["companies"], served, by_mode))
                 if "off" in by_mode:
-                    connections = measure_connections(
-                        targets, options, static_root, workdir, log, by_mode["off"]
-                    )
+                    connections = measure_connections(targets, options, static_root, workdir, log)
                     run_result["gunicorn"]["persistent_connections"] = connections
                     report(format_connections(connections))
             results["runs"].append(run_result)

@@ -3,13 +3,16 @@
 Timings are never asserted: they depend on the machine.
 """
 
+import itertools
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from hubguide.bench import judge
+from hubguide.bench import SERVED_TURNS, Options, ServedResult, judge, load_in_turns
 from hubguide.bench_urls import BARE_PATH
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +170,41 @@ def test_a_target_the_run_did_not_reach_is_not_judged():
     assert by_key["search"].met is None and "at 100,000 companies" in by_key["search"].target
     assert by_key["rebuild"].met is None
     assert by_key["city"].met is True
+
+
+def test_under_a_server_the_pages_take_turns_and_each_adds_up_its_turns():
+    """The requests-per-second part loads the bare view and the pages in turns, so that
+    a busy spell on a shared machine falls on all of them; a page's failures are its
+    own. A plain HTTP server stands in for gunicorn."""
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path != "/healthz":
+                seen.append(self.path)
+            self.send_response(500 if self.path == "/broken" else 200)
+            self.send_header("Content-Length", "2")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    bare = ServedResult(page="bare", label="bare view", path="/bare")
+    broken = ServedResult(page="company", label="company page", path="/broken")
+    n = 5 * SERVED_TURNS
+    options = Options(sizes=[], gunicorn_requests=n, concurrency=1)
+    try:
+        load_in_turns([(port, bare), (port, broken)], options, "python", log=lambda line: None)
+    finally:
+        server.shutdown()
+
+    assert [path for path, _ in itertools.groupby(seen)] == ["/bare", "/broken"] * SERVED_TURNS
+    assert (bare.requests, bare.statuses, bare.error) == (n, {200: n}, "")
+    assert bare.rps > 0
+    assert broken.statuses == {500: n}
+    assert broken.error == f"{n} of {n} requests failed (500: {n})"
