@@ -147,7 +147,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, keeping its redis-py clients (hubguide/redis_cache.py).
+            "BACKEND": "hubguide.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "hubguide",
         }

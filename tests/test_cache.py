@@ -3,10 +3,11 @@
 import datetime
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection, transaction
 from django.http import HttpResponse
 from django.template import engines
@@ -19,6 +20,7 @@ from companies.models import Company, Presence
 from hubguide import cache as page_cache
 from hubguide.bench_urls import BARE_PATH
 from hubguide.publishing import Status
+from hubguide.redis_cache import RedisCache
 from tests.admin import form_data
 from tests.factories import make_city, make_company, make_policy, make_presence, make_zone
 
@@ -452,7 +454,7 @@ def redis_cache(settings):
     prefix = f"hubguide-test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "hubguide.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
         }
@@ -461,6 +463,23 @@ def redis_cache(settings):
     for key in client.scan_iter(match=f"{prefix}:*"):
         client.delete(key)
     client.close()
+
+
+def test_the_redis_backend_keeps_one_client_that_threads_share(redis_cache):
+    """hubguide.redis_cache: one redis-py client per connection pool, not one per call,
+    and threads (gunicorn's threaded workers, the image pool) reading and writing at once
+    each get what they wrote."""
+    backend = caches["default"]
+    assert isinstance(backend, RedisCache)
+    assert backend._cache.get_client() is backend._cache.get_client(write=True)
+
+    def write_and_read(n):
+        backend.set(f"thread-{n}", n)
+        return backend.get_many([f"thread-{n}"])
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(write_and_read, range(32))) == [{f"thread-{n}": n} for n in range(32)]
+    assert backend.get("thread-31") == 31
 
 
 def test_the_same_invalidation_works_with_redis(client, site, redis_cache):
