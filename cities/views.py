@@ -33,10 +33,6 @@ from hubguide.sql import (
 )
 
 
-def visible_cities(user):
-    return City.objects.visible_to(user)
-
-
 def visible_zones(staff, now=None):
     """Zones staff, or else visitors, may see (published by ``now``, by default the time
     now): a zone in a draft city stays hidden with its city."""
@@ -347,7 +343,9 @@ class PolicyListView(PublishedMixin, ListView):
             .get_queryset()
             .order_by(*LAUNCH_ORDER)
             .prefetch_related(
-                Prefetch("cities", queryset=visible_cities(self.request.user).order_by("name"))
+                Prefetch(
+                    "cities", queryset=City.objects.visible_to(self.request.user).order_by("name")
+                )
             )
         )
 

@@ -489,15 +489,11 @@ def collect_static(static_root):
     )
 
 
-def measure_served(
-    targets, options, static_root, workdir, log, page_cache, pages=SERVED_PAGES, env=None
-):
-    tool = choose_load_generator(options.load_generator)
-    log_path = Path(workdir) / "gunicorn.log"
-    with gunicorn_server(static_root, log_path, page_cache=page_cache, env=env) as port:
-        results = [served_result(key, targets, port) for key in pages]
-        load_in_turns([(port, result) for result in results], options, tool, log)
-    share_of_bare(results)
+def measure_served(targets, options, static_root, workdir, log, page_cache):
+    tool, served = serve_in_turns(
+        {"": {}}, SERVED_PAGES, targets, options, static_root, workdir, log, page_cache
+    )
+    results = served[""]
     return {
         "tool": tool,
         "workers": 2,
@@ -508,6 +504,28 @@ def measure_served(
         "turns": SERVED_TURNS,
         "pages": [asdict(result) for result in results],
     }, results
+
+
+def serve_in_turns(servers, pages, targets, options, static_root, workdir, log, page_cache):
+    """Start a gunicorn for each of ``servers`` (name → what it adds to the production
+    environment), all at once; warm up ``pages`` (keys of ``PAGES``, the bare view first)
+    on each and load them all in turns (:func:`load_in_turns`). Return the load generator
+    and ``{name: [ServedResult, …]}``, each page's ratio to the bare view on its server."""
+    tool = choose_load_generator(options.load_generator)
+    log_path = Path(workdir) / "gunicorn.log"
+    measured = {}
+    with contextlib.ExitStack() as stack:
+        served = []
+        for name, env in servers.items():
+            port = stack.enter_context(
+                gunicorn_server(static_root, log_path, page_cache=page_cache, env=env)
+            )
+            measured[name] = [served_result(key, targets, port) for key in pages]
+            served += [(port, result) for result in measured[name]]
+        load_in_turns(served, options, tool, log)
+    for results in measured.values():
+        share_of_bare(results)
+    return tool, measured
 
 
 def served_result(key, targets, port):
@@ -579,21 +597,10 @@ def measure_connections(targets, options, static_root, workdir, log):
     once, the bare view and the page on each taking turns, each page as a share of the
     bare view on its own server."""
     log("Under gunicorn, page cache off, CONN_MAX_AGE=60 and 0 side by side …")
-    tool = choose_load_generator(options.load_generator)
-    log_path = Path(workdir) / "gunicorn.log"
     servers = {"persistent": {}, "per_request": {"DJANGO_CONN_MAX_AGE": "0"}}
-    measured = {}
-    with contextlib.ExitStack() as stack:
-        served = []
-        for name, env in servers.items():
-            port = stack.enter_context(
-                gunicorn_server(static_root, log_path, page_cache=False, env=env)
-            )
-            measured[name] = [served_result(key, targets, port) for key in ("bare", "company")]
-            served += [(port, result) for result in measured[name]]
-        load_in_turns(served, options, tool, log)
-    for results in measured.values():
-        share_of_bare(results)
+    _, measured = serve_in_turns(
+        servers, ["bare", "company"], targets, options, static_root, workdir, log, False
+    )
     with_them, without = measured["persistent"][1], measured["per_request"][1]
     gain = None
     if with_them.ratio and without.ratio:
