@@ -6,12 +6,13 @@ objects whose querysets already hide what a visitor may not see (the hubs' cards
 a second query, :func:`hub_cards`); a page about one row reads that row's related rows
 with a plain query each, into the context (for one row, the prefetch machinery costs
 Django more than the query does). Those queries, and the row itself, are ``Prepared``:
-their SQL is built once per process, not per request.
+their SQL is built once per process, not per request. A page's queries that need none
+of the others' results are run together (:func:`hubguide.sql.together`): on PostgreSQL,
+in one round trip.
 """
 
 from dataclasses import dataclass
 
-from django.db import connections
 from django.db.models import F, Prefetch
 from django.db.models.expressions import RawSQL
 from django.http import Http404
@@ -23,12 +24,13 @@ from companies.models import NOTABLE_ORDER, Presence
 from hubguide.images import rendition_set, rendition_sets
 from hubguide.publishing import is_staff, published_q
 from hubguide.sql import (
+    ForAudience,
     Prepared,
     PreparedFamily,
     PreparedSQL,
     Statement,
     compiled,
-    prepared_for_audience,
+    together,
     union_all,
 )
 
@@ -66,19 +68,23 @@ def visible_key_figures(staff, now=None):
     return figures.select_related("source").order_by("position", "label")
 
 
-HUBS = prepared_for_audience(City.objects.visible)
-KEY_FIGURES = prepared_for_audience(visible_key_figures)
+HUBS = ForAudience(City.objects.visible)
+KEY_FIGURES = ForAudience(visible_key_figures)
 
 
-def hub_cards(user):
-    """The hubs ``user`` may see, by name, with what their cards show: each hub's key
-    figures in their set order (``key_figures``) and the renditions of its hero image
-    (``hero``). Two prepared queries whatever the number of hubs, and one question to
-    the cache for all the images."""
+def hub_card_queries(user):
+    """The two prepared queries of the hubs' cards for ``user``, whatever the number of
+    hubs: :func:`hub_cards` takes their results."""
     staff, now = is_staff(user), timezone.now()
-    hubs = HUBS(staff, now)
+    return HUBS.pending(staff, now), KEY_FIGURES.pending(staff, now)
+
+
+def hub_cards(hubs, key_figures):
+    """The hubs, by name, with what their cards show: each hub's key figures in their
+    set order (``key_figures``) and the renditions of its hero image (``hero``); one
+    question to the cache for all the images."""
     figures = {}
-    for figure in KEY_FIGURES(staff, now):
+    for figure in key_figures:
         figures.setdefault(figure.city_id, []).append(figure)
     heroes = rendition_sets([(hub.hero_image, hub.hero_width, hub.hero_height) for hub in hubs])
     for hub, hero in zip(hubs, heroes, strict=True):
@@ -125,15 +131,16 @@ class PresenceSummary:
     of rows along an index (companies.models.NOTABLE_ORDER): the counts, each stopping
     past ``PRESENCE_COUNT_LIMIT``, and the first ``PRESENCES_SHOWN_PER_KIND`` of each
     kind in notable order (cited by a source, then the largest head count and
-    investment). Both are a UNION of a part per kind, a dozen querysets in all: their
-    SQL is built once per process for each audience (staff or visitors), and for the
-    second each set of kinds present, with the place and the time as parameters
+    investment). Neither needs the other's result, so a page runs them with its other
+    queries (:meth:`queries`, then :meth:`summarise`). Both are a UNION of a part per
+    kind, a dozen querysets in all: their SQL is built once per process for each
+    audience (staff or visitors), with the place and the time as parameters
     (:class:`hubguide.sql.Prepared`); building it took most of the hub page's time.
     """
 
     def __init__(self, place):
         self.place = place
-        # Bound to the place and the time; one per audience (and set of kinds shown).
+        # Bound to the place and the time; one per audience.
         self._counts = PreparedFamily(PreparedSQL, self.counts_statement)
         self._shown = PreparedFamily(Prepared, self.shown_queryset)
 
@@ -154,7 +161,7 @@ class PresenceSummary:
         parts.append(("SELECT %s, COUNT(*) FROM ({}) AS companies", [""], compiled(companies)))
         return Statement(presences.db, *union_all(parts))
 
-    def shown_queryset(self, staff, kinds, pk, now):
+    def shown_queryset(self, staff, pk, now):
         presences = self.presences(staff, pk, now)
         first = union_all(
             (
@@ -166,33 +173,29 @@ class PresenceSummary:
                     .values("pk")[:PRESENCES_SHOWN_PER_KIND]
                 ),
             )
-            for kind in kinds
+            for kind in Presence.Kind.values
         )
-        return presences.filter(pk__in=RawSQL(*first)).order_by(*NOTABLE_ORDER)
+        # The parts read only presences one may see in the place: the rows they name need
+        # no second look.
+        return visible_presences(True).filter(pk__in=RawSQL(*first)).order_by(*NOTABLE_ORDER)
 
-    def counts(self, staff, pk, now):
-        """``{kind: count, "": companies}``, each count at most ``PRESENCE_COUNT_LIMIT + 1``."""
-        alias, sql, params = self._counts(staff)(pk, now)
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql, params)
-            return dict(cursor.fetchall())
+    def queries(self, pk, user, now=None):
+        """The two queries of the place ``pk`` as ``user`` may see it at ``now`` (by
+        default the time now), as :class:`hubguide.sql.Pending` queries: the counts,
+        ``[(kind, count), …, ("", companies)]``, each at most ``PRESENCE_COUNT_LIMIT + 1``,
+        and the presences shown."""
+        staff, now = is_staff(user), now or timezone.now()
+        return self._counts(staff).pending(pk, now), self._shown(staff).pending(pk, now)
 
-    def shown(self, staff, kinds, pk, now):
-        return self._shown(staff, tuple(kinds))(pk, now)
-
-    def __call__(self, pk, user, zones):
+    def summarise(self, counts, shown, zones):
         """The groups of a kind each, in the order of the kinds, and the number of
-        companies (a ``Tally``), in the place ``pk`` as ``user`` may see it. ``zones`` are
-        the zones the page may show, by id: each presence gets its ``shown_zone`` from
-        them (see ``hide_invisible_zones``)."""
-        staff, now, limit = is_staff(user), timezone.now(), PRESENCE_COUNT_LIMIT
-        counts = self.counts(staff, pk, now)
-        present = [kind for kind in Presence.Kind.values if counts[kind]]
-        by_kind = {}
-        if present:
-            for presence in self.shown(staff, present, pk, now):
-                presence.shown_zone = zones.get(presence.zone_id)
-                by_kind.setdefault(presence.kind, []).append(presence)
+        companies (a ``Tally``), from the results of :meth:`queries`. ``zones`` are the
+        zones the page may show, by id: each presence gets its ``shown_zone`` from them
+        (see ``hide_invisible_zones``)."""
+        counts, limit, by_kind = dict(counts), PRESENCE_COUNT_LIMIT, {}
+        for presence in shown:
+            presence.shown_zone = zones.get(presence.zone_id)
+            by_kind.setdefault(presence.kind, []).append(presence)
         groups = [
             {
                 "kind": kind,
@@ -275,9 +278,8 @@ class CityListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["standings"] = group_by_choice(
-            hub_cards(self.request.user), "standing", City.Standing
-        )
+        hubs = hub_cards(*together(*hub_card_queries(self.request.user)))
+        context["standings"] = group_by_choice(hubs, "standing", City.Standing)
         return context
 
 
@@ -297,15 +299,23 @@ class CityDetailView(PublishedObjectMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         city, user = self.object, self.request.user
+        figures, zones, policies, sources, counts, shown = together(
+            self.figures.pending(city.pk),
+            self.zones.pending(city.pk),
+            self.policies.pending(city.pk),
+            self.sources.pending(city.pk),
+            *self.presence_summary.queries(city.pk, user),
+        )
+        zones = shown_to(user, zones)
         context.update(
             hero=rendition_set(city.hero_image, city.hero_width, city.hero_height),
-            figures=self.figures(city.pk),
-            zones=shown_to(user, self.zones(city.pk)),
-            policies=shown_to(user, self.policies(city.pk)),
-            sources=self.sources(city.pk),
+            figures=figures,
+            zones=zones,
+            policies=shown_to(user, policies),
+            sources=sources,
         )
-        context["presence_groups"], context["company_count"] = self.presence_summary(
-            city.pk, user, {zone.pk: zone for zone in context["zones"]}
+        context["presence_groups"], context["company_count"] = self.presence_summary.summarise(
+            counts, shown, {zone.pk: zone for zone in zones}
         )
         return context
 
@@ -324,12 +334,14 @@ class ZoneDetailView(PublishedObjectMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         zone, user = self.object, self.request.user
-        context.update(
-            policies=shown_to(user, self.policies(zone.pk)),
-            sources=self.sources(zone.pk),
+        policies, sources, counts, shown = together(
+            self.policies.pending(zone.pk),
+            self.sources.pending(zone.pk),
+            *self.presence_summary.queries(zone.pk, user),
         )
-        context["presence_groups"], context["company_count"] = self.presence_summary(
-            zone.pk, user, {zone.pk: zone}
+        context.update(policies=shown_to(user, policies), sources=sources)
+        context["presence_groups"], context["company_count"] = self.presence_summary.summarise(
+            counts, shown, {zone.pk: zone}
         )
         return context
 

@@ -44,12 +44,13 @@ from companies.search import (
 )
 from hubguide.publishing import EARLIEST_YEAR, LATEST_YEAR, is_staff, published_q
 from hubguide.sql import (
+    ForAudience,
     Prepared,
     PreparedFamily,
     PreparedSQL,
     Statement,
     compiled,
-    prepared_for_audience,
+    together,
 )
 
 # A result is counted up to COUNT_LIMIT companies; up to that it is also ranked by best
@@ -185,8 +186,9 @@ class KindFilter(django_filters.ChoiceFilter):
 class VisibleChoiceFilter(django_filters.ModelChoiceFilter):
     """Choose a row by slug among those the filter set's viewer may see.
 
-    ``rows(staff, now)`` gives those rows, a list: for staff, or else for visitors at
-    the time ``now`` (the filter set's).
+    ``rows(staff, now)`` gives the query of those rows, a :class:`hubguide.sql.Pending`
+    whose result is a list: for staff, or else for visitors at the time ``now`` (the
+    filter set's). A filter set runs its choices' queries together.
     """
 
     field_class = SlugChoiceField
@@ -278,20 +280,20 @@ class CompanyFilter(django_filters.FilterSet):
     )
     city = VisibleChoiceFilter(
         label=_("Hub"),
-        rows=HUBS,
+        rows=HUBS.pending,
         empty_label=_("Any hub"),
         error_messages={"invalid_choice": _("Choose a hub from the list.")},
     )
     sector = VisibleChoiceFilter(
         field_name="sectors",
         label=_("Sector"),
-        rows=lambda staff, now: SECTORS(),
+        rows=lambda staff, now: SECTORS.pending(),
         empty_label=_("Any sector"),
         error_messages={"invalid_choice": _("Choose a sector from the list.")},
     )
     zone = ZoneFilter(
         label=_("Zone"),
-        rows=prepared_for_audience(visible_zones_with_hubs),
+        rows=ForAudience(visible_zones_with_hubs).pending,
         empty_label=_("Any zone"),
         error_messages={"invalid_choice": _("Choose a zone from the list.")},
     )
@@ -349,9 +351,13 @@ class CompanyFilter(django_filters.FilterSet):
     def form(self):
         if not hasattr(self, "_form"):
             fields = super().form.fields
-            for name, filter_ in self.filters.items():
-                if isinstance(filter_, VisibleChoiceFilter):
-                    fields[name].rows = filter_.rows(self.staff, self.now)
+            choices = {
+                name: filter_.rows(self.staff, self.now)
+                for name, filter_ in self.filters.items()
+                if isinstance(filter_, VisibleChoiceFilter)
+            }
+            for name, rows in zip(choices, together(*choices.values()), strict=True):
+                fields[name].rows = rows
         return self._form
 
     @property

@@ -1,6 +1,6 @@
 from functools import partial
 
-from django.db import connection, connections
+from django.db import connection
 from django.http import JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -9,9 +9,9 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from cities.models import City, Policy, Zone
-from cities.views import group_by_choice, hub_cards, visible_zones
+from cities.views import group_by_choice, hub_card_queries, hub_cards, visible_zones
 from companies.models import Company
-from hubguide.sql import PreparedSQL, Statement, as_datetime, compiled, union_all
+from hubguide.sql import PreparedSQL, Statement, as_datetime, compiled, together, union_all
 
 RECENT_UPDATES = 6
 # What the list of recent changes names, and the published rows of each, at a time.
@@ -46,17 +46,12 @@ def recent_updates_statement(now):
 RECENT = PreparedSQL(recent_updates_statement)
 
 
-def recent_updates():
-    """The latest changes to published content, newest first, as dicts for a short list.
-
-    One query, its SQL built once per process (a ``PreparedSQL``) and bound to the time
-    now. Each ``object`` is an unsaved instance holding the slug and name: enough for its
-    name and address.
+def recent_updates(rows):
+    """The latest changes to published content, newest first, as dicts for a short list,
+    from the rows of ``RECENT``: one query, its SQL built once per process (a
+    ``PreparedSQL``) and bound to the time now. Each ``object`` is an unsaved instance
+    holding the slug and name: enough for its name and address.
     """
-    alias, sql, params = RECENT(timezone.now())
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
     return [
         {
             "kind": RECENT_KINDS[number][0],
@@ -72,9 +67,12 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["cities"] = cities = hub_cards(self.request.user)
+        hubs, key_figures, recent = together(
+            *hub_card_queries(self.request.user), RECENT.pending(timezone.now())
+        )
+        context["cities"] = cities = hub_cards(hubs, key_figures)
         context["standings"] = group_by_choice(cities, "standing", City.Standing)
-        context["recent_updates"] = recent_updates()
+        context["recent_updates"] = recent_updates(recent)
         return context
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from cities.views import PresenceSummary
 from companies.models import Presence
 from hubguide.publishing import Status
+from hubguide.sql import together
 from tests.factories import make_city, make_company, make_presence, make_zone
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +27,11 @@ class Built(PresenceSummary):
         return super().presences(staff, pk, now)
 
 
+def summarised(summary, pk, user, zones):
+    """What a page shows of the place ``pk``: the summary of its two queries' results."""
+    return summary.summarise(*together(*summary.queries(pk, user)), zones)
+
+
 def shown(groups):
     return {group["kind"]: [p.company.name for p in group["presences"]] for group in groups}
 
@@ -38,14 +44,14 @@ def test_each_hub_gets_its_own_presences_from_sql_built_once():
     make_presence(company=make_company(name="SAIC"), city=shanghai, kind=Presence.Kind.FACTORY)
     summary = Built("city")
 
-    groups, companies = summary(beijing.pk, None, {})
+    groups, companies = summarised(summary, beijing.pk, None, {})
     assert shown(groups) == {"office": ["Baidu"], "factory": ["Lenovo"]}
     assert companies.number == 2
     built = summary.built
-    groups, companies = summary(shanghai.pk, None, {})
+    groups, companies = summarised(summary, shanghai.pk, None, {})
     assert shown(groups) == {"office": ["Ctrip"], "factory": ["SAIC"]}
     assert companies.number == 2
-    groups, _ = summary(make_city().pk, None, {})
+    groups, _ = summarised(summary, make_city().pk, None, {})
     assert groups == []
     assert summary.built == built
 
@@ -58,18 +64,22 @@ def test_the_time_is_a_parameter_not_built_into_the_sql():
     make_presence(company=make_company(name="Later", publish_at=launch), city=city)
     summary = Built("city")
 
-    assert summary.counts(False, city.pk, launch - datetime.timedelta(hours=1)) == {
-        **dict.fromkeys(Presence.Kind.values, 0),
-        "office": 1,
-        "": 1,
-    }
+    def at(moment):
+        counts, presences = together(*summary.queries(city.pk, None, moment))
+        return dict(counts), sorted(presence.company.name for presence in presences)
+
+    hour = datetime.timedelta(hours=1)
+    assert at(launch - hour) == (
+        {**dict.fromkeys(Presence.Kind.values, 0), "office": 1, "": 1},
+        ["Baidu"],
+    )
     built = summary.built
-    assert summary.counts(False, city.pk, launch + datetime.timedelta(hours=1))["office"] == 2
-    before = summary.shown(False, ["office"], city.pk, launch - datetime.timedelta(seconds=1))
-    after = summary.shown(False, ["office"], city.pk, launch)
-    assert sorted(p.company.name for p in before) == ["Baidu"]
-    assert sorted(p.company.name for p in after) == ["Baidu", "Later"]
-    assert summary.built == built + 2  # the shown presences' SQL, built for the first call
+    assert at(launch) == (
+        {**dict.fromkeys(Presence.Kind.values, 0), "office": 2, "": 2},
+        ["Baidu", "Later"],
+    )
+    assert at(launch - datetime.timedelta(seconds=1))[1] == ["Baidu"]
+    assert summary.built == built
 
 
 def test_staff_see_drafts_and_visitors_do_not_in_the_same_process(admin_user):
@@ -79,9 +89,9 @@ def test_staff_see_drafts_and_visitors_do_not_in_the_same_process(admin_user):
     summary = PresenceSummary("zone")
 
     for _ in range(2):
-        groups, companies = summary(zone.pk, None, {})
+        groups, companies = summarised(summary, zone.pk, None, {})
         assert (shown(groups), companies.number) == ({"office": ["Baidu"]}, 1)
-        groups, companies = summary(zone.pk, admin_user, {})
+        groups, companies = summarised(summary, zone.pk, admin_user, {})
         assert sorted(shown(groups)["office"]) == ["Baidu", "Draft"]
         assert companies.number == 2
 
@@ -92,7 +102,7 @@ def test_presences_come_with_their_company_and_the_zone_the_page_may_show():
     summary = PresenceSummary("city")
 
     for _ in range(2):
-        (group,), _ = summary(zone.city_id, None, {zone.pk: zone})
+        (group,), _ = summarised(summary, zone.city_id, None, {zone.pk: zone})
         (presence,) = group["presences"]
         assert (presence.company.name, presence.company.name_zh) == ("Baidu", "百度")
         assert presence.company.is_published

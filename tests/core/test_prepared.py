@@ -3,13 +3,13 @@
 import datetime
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from companies.models import Company, Presence, Sector
 from hubguide.publishing import published_q
-from hubguide.sql import Prepared
+from hubguide.sql import Prepared, PreparedSQL, Statement, together
 from tests.factories import make_company, make_presence, make_sector
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +172,67 @@ def test_a_value_in_several_places_and_a_time_are_each_swapped_everywhere():
     assert named("Baidu", launch) == []
     assert soon.publish_at == launch
     assert make.calls == 2
+
+
+def test_queries_run_together_each_give_their_own_result_in_their_order(
+    django_assert_num_queries,
+):
+    """A page's queries that need none of the others' results run together: the rows of
+    each are those it would have found alone, whether a queryset's, a statement's or
+    one without a prepared shape (run when asked, before the others)."""
+    robots, chips = make_sector(name="Robots"), make_sector(name="Chips")
+    company = make_company(name="DJI", sectors=[robots, chips])
+    make_presence(company=company)
+    sectors = Prepared(lambda pk: Sector.objects.filter(companies=pk).order_by("name"))
+    names = PreparedSQL(
+        lambda pk: Statement(
+            connection.alias, "SELECT name FROM companies_company WHERE id = %s", [pk]
+        )
+    )
+    unshaped = Prepared(lambda text: Company.objects.filter(name__icontains=text))
+    presences = Prepared(lambda pk: Presence.objects.filter(company=pk).select_related("city"))
+    together(sectors.pending(company.pk), names.pending(company.pk))  # shapes found
+
+    with django_assert_num_queries(4):
+        found = together(
+            sectors.pending(company.pk),
+            unshaped.pending("dj"),
+            names.pending(company.pk),
+            presences.pending(company.pk),
+        )
+    assert [sector.name for sector in found[0]] == ["Chips", "Robots"]
+    assert slugs(found[1]) == [company.slug]
+    assert found[2] == [("DJI",)]
+    assert [presence.city.name for presence in found[3]] == [company.presences.get().city.name]
+    assert together() == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's pipeline mode")
+def test_on_postgresql_a_pages_queries_run_together_go_in_one_round_trip(client, settings):
+    """The company page reads the company, then its presences, sectors and sources: those
+    three are sent to PostgreSQL together, in a pipeline, and wait for it once."""
+    settings.PAGE_CACHE_SECONDS = 0
+    company = make_company(sectors=[make_sector()])
+    make_presence(company=company)
+    pipelined = []
+
+    def note(execute, sql, params, many, context):
+        pipelined.append(context["connection"].connection.pgconn.pipeline_status != 0)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(note):
+        assert client.get(company.get_absolute_url()).status_code == 200
+    assert pipelined == [False, True, True, True]
+
+
+def test_a_failing_query_run_together_is_a_database_error_and_the_connection_goes_on():
+    sectors = Prepared(lambda pk: Sector.objects.filter(companies=pk))
+    broken = PreparedSQL(
+        lambda pk: Statement(connection.alias, "SELECT * FROM no_such_table WHERE id = %s", [pk])
+    )
+    company = make_company(sectors=[make_sector(name="Robots")])
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        together(sectors.pending(company.pk), broken.pending(company.pk))
+    (found,) = together(sectors.pending(company.pk))
+    assert [sector.name for sector in found] == ["Robots"]
