@@ -242,9 +242,10 @@ def by_slug(model):
     return Prepared(lambda slug: model._default_manager.filter(slug=slug))
 
 
-def sources_of(related_name):
-    """The sources of a row, by a ``Prepared`` query on its primary key."""
-    return Prepared(lambda pk: Source.objects.filter(**{related_name: pk}))
+def sources_of(lookup):
+    """The sources of a row, by a ``Prepared`` query on its primary key, or with a lookup
+    such as ``"companies__slug"``, its slug."""
+    return Prepared(lambda key: Source.objects.filter(**{lookup: key}))
 
 
 class PublishedObjectMixin:
@@ -254,14 +255,22 @@ class PublishedObjectMixin:
     The row is read by its slug alone and judged by ``is_published``: on the one row at
     hand that costs Django less than the condition of ``visible_to`` in the query. A
     view whose row needs no related rows joined reads it by its ``lookup``, a
-    ``Prepared`` query by slug (:func:`by_slug`).
+    ``Prepared`` query by slug (:func:`by_slug`), and with it (:func:`together`) the
+    ``related`` queries, by the same slug: their rows are in ``self.related_rows``, by
+    name, whether or not the row may be seen.
     """
 
     lookup = None
+    related = {}
 
     def get_object(self, queryset=None):
         if queryset is None and self.lookup is not None:
-            obj = next(iter(self.lookup(self.kwargs[self.slug_url_kwarg])), None)
+            slug = self.kwargs[self.slug_url_kwarg]
+            found, *related = together(
+                self.lookup.pending(slug), *(query.pending(slug) for query in self.related.values())
+            )
+            self.related_rows = dict(zip(self.related, related, strict=True))
+            obj = next(iter(found), None)
         else:
             obj = super().get_object(queryset)
         if obj is None or not shown_to(self.request.user, [obj], self.is_published):
@@ -374,17 +383,19 @@ class PolicyListView(PublishedMixin, ListView):
 class PolicyDetailView(PublishedObjectMixin, DetailView):
     model = Policy
     lookup = by_slug(Policy)
-    cities = Prepared(lambda pk: City.objects.filter(policies=pk).order_by("name"))
-    sources = sources_of("policies")
+    related = {
+        "cities": Prepared(lambda slug: City.objects.filter(policies__slug=slug).order_by("name")),
+        "sources": sources_of("policies__slug"),
+    }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        policy, user = self.object, self.request.user
+        policy, user, related = self.object, self.request.user, self.related_rows
         context.update(
-            cities=shown_to(user, self.cities(policy.pk)),
+            cities=shown_to(user, related["cities"]),
             zones=shown_to(
                 user, policy.zones.select_related("city").order_by("name"), zone_is_published
             ),
-            sources=self.sources(policy.pk),
+            sources=related["sources"],
         )
         return context

@@ -26,7 +26,7 @@ from companies.filters import (
 )
 from companies.models import Company, Presence, Sector
 from hubguide.publishing import PUBLIC_LINK_FIELDS, is_staff, published_q
-from hubguide.sql import Prepared, together
+from hubguide.sql import Prepared
 
 PRESENCE_KIND_ORDER = {kind: position for position, kind in enumerate(Presence.Kind.values)}
 
@@ -233,33 +233,35 @@ PRESENCE_CARD_FIELDS = (
 
 
 class CompanyDetailView(PublishedObjectMixin, DetailView):
-    """A company and what belongs to it, each by a plain query on the one row, those run
-    together (see the docstring of ``cities.views``)."""
+    """A company and what belongs to it, each by a plain query by the company's slug, all
+    run together (see the docstring of ``cities.views``)."""
 
     model = Company
     lookup = by_slug(Company)
-    sectors = Prepared(lambda pk: Sector.objects.filter(companies=pk).order_by("name"))
-    sources = sources_of("companies")
-    presences = Prepared(
-        lambda pk: (
-            Presence.objects.filter(company=pk)
-            .order_by()
-            .select_related("city", "zone", "source")
-            .only(*PRESENCE_CARD_FIELDS)
-        )
-    )
+    related = {
+        "presences": Prepared(
+            lambda slug: (
+                Presence.objects.filter(company__slug=slug)
+                .order_by()
+                .select_related("city", "zone", "source")
+                .only(*PRESENCE_CARD_FIELDS)
+            )
+        ),
+        "sectors": Prepared(
+            lambda slug: Sector.objects.filter(companies__slug=slug).order_by("name")
+        ),
+        "sources": sources_of("companies__slug"),
+    }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        company, user = self.object, self.request.user
-        presences, context["sectors"], context["sources"] = together(
-            self.presences.pending(company.pk),
-            self.sectors.pending(company.pk),
-            self.sources.pending(company.pk),
-        )
+        user, related = self.request.user, self.related_rows
+        context["sectors"], context["sources"] = related["sectors"], related["sources"]
         # A company is in a few hubs: those a visitor may not see (in_visible_hub) are left
         # out here, which costs Django less than a subquery in the query.
-        presences = shown_to(user, presences, lambda presence: presence.city.is_published)
+        presences = shown_to(
+            user, related["presences"], lambda presence: presence.city.is_published
+        )
         context["presences"] = sorted(
             hide_invisible_zones(presences, user),
             key=lambda presence: (presence.city.name, PRESENCE_KIND_ORDER.get(presence.kind, 99)),
