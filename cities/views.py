@@ -24,12 +24,12 @@ from companies.models import NOTABLE_ORDER, Presence
 from hubguide.images import rendition_set, rendition_sets
 from hubguide.publishing import is_staff, published_q
 from hubguide.sql import (
-    ForAudience,
     Prepared,
     PreparedFamily,
     PreparedSQL,
     Statement,
     compiled,
+    prepared_for_audience,
     together,
     union_all,
 )
@@ -68,15 +68,15 @@ def visible_key_figures(staff, now=None):
     return figures.select_related("source").order_by("position", "label")
 
 
-HUBS = ForAudience(City.objects.visible)
-KEY_FIGURES = ForAudience(visible_key_figures)
+HUBS = prepared_for_audience(City.objects.visible)
+KEY_FIGURES = prepared_for_audience(visible_key_figures)
 
 
 def hub_card_queries(user):
     """The two prepared queries of the hubs' cards for ``user``, whatever the number of
     hubs: :func:`hub_cards` takes their results."""
     staff, now = is_staff(user), timezone.now()
-    return HUBS.pending(staff, now), KEY_FIGURES.pending(staff, now)
+    return HUBS(staff, now), KEY_FIGURES(staff, now)
 
 
 def hub_cards(hubs, key_figures):

@@ -17,7 +17,6 @@ import django_filters
 from django import forms
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.validators import validate_slug
-from django.db import connections
 from django.db.models import CharField, Count, Exists, F, OuterRef, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Lower
@@ -44,12 +43,13 @@ from companies.search import (
 )
 from hubguide.publishing import EARLIEST_YEAR, LATEST_YEAR, is_staff, published_q
 from hubguide.sql import (
-    ForAudience,
     Prepared,
     PreparedFamily,
     PreparedSQL,
     Statement,
     compiled,
+    prepared_for_audience,
+    rows_of,
     together,
 )
 
@@ -280,7 +280,7 @@ class CompanyFilter(django_filters.FilterSet):
     )
     city = VisibleChoiceFilter(
         label=_("Hub"),
-        rows=HUBS.pending,
+        rows=HUBS,
         empty_label=_("Any hub"),
         error_messages={"invalid_choice": _("Choose a hub from the list.")},
     )
@@ -293,7 +293,7 @@ class CompanyFilter(django_filters.FilterSet):
     )
     zone = ZoneFilter(
         label=_("Zone"),
-        rows=ForAudience(visible_zones_with_hubs).pending,
+        rows=prepared_for_audience(visible_zones_with_hubs),
         empty_label=_("Any zone"),
         error_messages={"invalid_choice": _("Choose a zone from the list.")},
     )
@@ -536,14 +536,14 @@ class CompanyFilter(django_filters.FilterSet):
         if self.search is None:
             names = tuple(name for name in SUMMARY_FILTERS if name in self.applied)
             values = [getattr(self.applied[name], "pk", self.applied[name]) for name in names]
-            prepared = SUMMARIES(self.staff, facets, names, COUNT_LIMIT)
-            statement = prepared(*values, self.now)
+            rows = SUMMARIES(self.staff, facets, names, COUNT_LIMIT)(*values, self.now)
         else:
             try:
                 statement = self.summary_statement(facets=facets)
             except EmptyResultSet:  # a search for nothing but punctuation
                 return Summary(0, dict.fromkeys(FACETS, {}) if facets else None, 0)
-        return read_summary(statement, facets=facets, staff=self.staff)
+            (rows,) = together(rows_of(statement))
+        return read_summary(rows, facets=facets, staff=self.staff)
 
     def summary_statement(self, *, facets, limit=None):
         """The :class:`Statement` of :meth:`summarise`'s query.
@@ -737,20 +737,17 @@ def summary_statement_for(staff, facets, names, limit, *values):
 SUMMARIES = PreparedFamily(PreparedSQL, summary_statement_for)
 
 
-def read_summary(statement, *, facets, staff):
-    """The :class:`Summary` of running :meth:`CompanyFilter.summary_statement`'s
-    ``statement``."""
+def read_summary(rows, *, facets, staff):
+    """The :class:`Summary` of the rows of :meth:`CompanyFilter.summary_statement`."""
     limit = COUNT_LIMIT
     counts = {facet: {} for facet in FACETS}
     counts[PUBLISHED] = {}
     sizes = {}
-    with connections[statement.alias].cursor() as cursor:
-        cursor.execute(statement.sql, statement.params)
-        for facet, value, count in cursor.fetchall():
-            if facet == SIZE:
-                sizes[value] = count
-            else:
-                counts[facet][value if facet in ("kind", PUBLISHED) else int(value)] = count
+    for facet, value, count in rows:
+        if facet == SIZE:
+            sizes[value] = count
+        else:
+            counts[facet][value if facet in ("kind", PUBLISHED) else int(value)] = count
     count = sizes["result"]
     published = sum(counts[PUBLISHED].values()) if staff else count
     if count > limit:

@@ -294,21 +294,19 @@ class Prepared:
         return done(list(manager.raw(*shape.bind(values))))
 
 
-def the_rows(rows):
-    return rows
+def rows_of(statement):
+    """A :class:`Pending` query whose result is the rows of ``statement``, as the cursor
+    gives them."""
+    return Pending(statement, list)
 
 
 class PreparedSQL(Prepared):
     """SQL of one fixed shape, which ``make(*values)`` builds as a :class:`Statement`
     (a UNION of querysets, say), built once per database and kinds of values and then
-    bound to the values of each call, as :class:`Prepared` binds a queryset's. Calling
-    it returns the :class:`Statement` for the values; its :meth:`pending` query's
+    bound to the values of each call, as :class:`Prepared` binds a queryset's. Its
     result is the statement's rows, as the cursor gives them."""
 
     database = None  # where the statement was last built for
-
-    def __call__(self, *values):
-        return self.pending(*values).statement
 
     def alias(self, made=None):
         if made is not None:
@@ -319,10 +317,10 @@ class PreparedSQL(Prepared):
         return shape
 
     def unprepared(self, statement):
-        return Pending(statement, the_rows)
+        return rows_of(statement)
 
     def bound(self, shape, values):
-        return Pending(Statement(shape.alias, *shape.bind(values)), the_rows)
+        return rows_of(Statement(shape.alias, *shape.bind(values)))
 
 
 class PreparedFamily:
@@ -340,31 +338,18 @@ class PreparedFamily:
         return self._members[fixed]
 
 
-class ForAudience:
-    """``rows(staff, now)``: the rows of the queryset ``make(staff, now)`` for visitors and
-    ``make(staff)`` for staff (who see every row, whatever the time), each by a
-    :class:`Prepared` query, its SQL built once per audience and bound to the time now;
-    ``rows.pending(staff, now)``, that query to run with others (:func:`together`).
+def prepared_for_audience(make):
+    """``query(staff, now)``: the :class:`Pending` query of the rows of the queryset
+    ``make(staff, now)`` for visitors and ``make(staff)`` for staff (who see every row,
+    whatever the time), each :class:`Prepared`, its SQL built once per audience and bound
+    to the time now; a page runs it with its others (:func:`together`).
 
     For the small lists that every page of a kind reads among the rows one may see (the
     directory's choices, the hubs on the home page): building such a query costs Django
     more than running it (the directory's zones: 1.0 ms to build, 0.2 ms to run).
     """
-
-    def __init__(self, make):
-        self.family = PreparedFamily(Prepared, make)
-
-    def __deepcopy__(self, memo):
-        # One per process, whatever holds it: django-filter copies its filters, and
-        # with them their ``rows``, for every filter set.
-        return self
-
-    def __call__(self, staff, now):
-        (rows,) = together(self.pending(staff, now))
-        return rows
-
-    def pending(self, staff, now):
-        return self.family(True).pending() if staff else self.family(False).pending(now)
+    family = PreparedFamily(Prepared, make)
+    return lambda staff, now: family(True).pending() if staff else family(False).pending(now)
 
 
 def union_all(parts):
