@@ -182,8 +182,10 @@ class City(Publishable):
     def __str__(self):
         return self.name
 
+    url_name = "cities:city_detail"
+
     def get_absolute_url(self):
-        return slug_url("cities:city_detail", self.slug)
+        return slug_url(self.url_name, self.slug)
 
     def clean(self):
         if self.hero_image and not self.hero_alt.strip():
@@ -248,8 +250,10 @@ class Zone(Publishable):
     def __str__(self):
         return self.name
 
+    url_name = "cities:zone_detail"
+
     def get_absolute_url(self):
-        return slug_url("cities:zone_detail", self.slug)
+        return slug_url(self.url_name, self.slug)
 
 
 class Policy(Publishable):
@@ -297,8 +301,10 @@ class Policy(Publishable):
     def __str__(self):
         return self.name
 
+    url_name = "cities:policy_detail"
+
     def get_absolute_url(self):
-        return slug_url("cities:policy_detail", self.slug)
+        return slug_url(self.url_name, self.slug)
 
 
 class Figure(SlugModel):

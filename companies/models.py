@@ -162,8 +162,10 @@ class Company(Publishable):
     def __str__(self):
         return self.name
 
+    url_name = "companies:company_detail"
+
     def get_absolute_url(self):
-        return slug_url("companies:company_detail", self.slug)
+        return slug_url(self.url_name, self.slug)
 
     def clean(self):
         if self.logo and not self.logo_alt.strip():

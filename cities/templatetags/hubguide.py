@@ -1,14 +1,16 @@
 """Template tags and filters shared by the public pages: ``{% load hubguide %}``."""
 
 from html import escape
+from urllib.parse import urlencode
 
 from django import template
 from django.utils.safestring import mark_safe
 
-from companies.models import Presence
+from cities.models import Zone
+from companies.models import Company, Presence
 from hubguide.images import RenditionSet, rendition_set
 from hubguide.markdown import render_markdown
-from hubguide.publishing import page_url
+from hubguide.publishing import page_url, slug_urls
 
 register = template.Library()
 
@@ -38,27 +40,56 @@ ANNOUNCED_BADGE = mark_safe(' <span class="badge badge--announced">announced</sp
 
 
 @register.simple_tag
-def presence_items(presences, show_zone=False):
-    """The ``<li>`` of each presence in a hub's or a zone's list of companies present:
-    ``{% presence_items group.presences show_zone %}``.
+def presence_groups(groups, parameter, value, place, show_zone=False):
+    """A place's most notable presences, a ``<section>`` per kind: its label, the total
+    (a ``cities.views.Tally``, which may be "more than" a number), the presences' list
+    items and, when the list does not show them all, a link to the rest in the directory
+    (filtered by ``parameter=value``, e.g. ``city=beijing``):
+    ``{% presence_groups presence_groups "city" city.slug city.name show_zone=True %}``.
 
     Drawn in Python, as ``companies.widgets`` draws the directory's form controls: a hub
     page lists thirty presences, and in a template each item's two dozen lookups and
     conditions cost more than the rest of the page's template (Beijing's 30 items took
-    about 1.8 ms as template code, 0.3 ms here). Every text is escaped with
-    ``html.escape``, which is what ``django.utils.html.escape`` runs beneath its
-    lazy-string wrapper; a test checks it. Each presence needs ``presence.company``
-    (select_related) and, when ``show_zone``, ``presence.shown_zone``
-    (cities.views.hide_invisible_zones). Years are written as they are, not localised.
+    about 1.8 ms as template code, 0.3 ms here), and the groups around them as much again
+    as the items. Every text is escaped with ``html.escape``, which is what
+    ``django.utils.html.escape`` runs beneath its lazy-string wrapper; a test checks it.
+    Each presence needs ``presence.company`` (select_related) and, when ``show_zone``,
+    ``presence.shown_zone`` (cities.views.PresenceSummary.summarise). Counts are grouped
+    by thousands with commas, as ``intcomma`` groups them in English; years are written as
+    they are.
     """
-    return mark_safe("".join(presence_item(presence, show_zone) for presence in presences))
+    directory = escape(page_url("companies:directory"))
+    urls = slug_urls(Company.url_name), slug_urls(Zone.url_name)
+    place, html = escape(place), []
+    for group in groups:
+        kind, label, total = group["kind"], str(group["label"]), group["total"]
+        anchor = escape(f"presence-kind-{kind}")
+        html.append(
+            f'\n<section class="presence-group" aria-labelledby="{anchor}">'
+            f'\n  <h3 id="{anchor}">{escape(label)} <span class="count">{total.number:,}'
+            f"{'+' if total.more else ''}</span></h3>"
+            '\n  <ul class="presence-list">'
+        )
+        html.extend(presence_item(presence, show_zone, *urls) for presence in group["presences"])
+        html.append("\n  </ul>")
+        if total.more or total.number > len(group["presences"]):
+            query = escape(urlencode({parameter: value, "presence": kind}))
+            how_many = "the" if total.more else f"{total.number:,}"
+            html.append(
+                f'\n  <p><a href="{directory}?{query}">All {how_many} '
+                f"{escape(label.lower())} presences in {place}</a></p>"
+            )
+        html.append("\n</section>")
+    return mark_safe("".join(html))
 
 
-def presence_item(presence, show_zone):
+def presence_item(presence, show_zone, company_url, zone_url):
+    """A presence's ``<li>``; ``company_url`` and ``zone_url`` give a company's and a
+    zone's address from its slug (``hubguide.publishing.slug_urls``)."""
     company, planned = presence.company, presence.state == Presence.State.PLANNED
     html = [
         f'\n<li class="presence" id="presence-{escape(presence.slug)}">'
-        f'\n  <a class="presence__company" href="{escape(company.get_absolute_url())}">'
+        f'\n  <a class="presence__company" href="{escape(company_url(company.slug))}">'
         f"{escape(company.name)}</a>"
     ]
     if company.name_zh:
@@ -70,7 +101,7 @@ def presence_item(presence, show_zone):
     zone = presence.shown_zone if show_zone else None
     if zone is not None:
         details.append(
-            f'<span>in <a href="{escape(zone.get_absolute_url())}">'
+            f'<span>in <a href="{escape(zone_url(zone.slug))}">'
             f"{escape(zone.short_name or zone.name)}</a></span>"
         )
     if presence.opened:
@@ -174,3 +205,26 @@ def http_url(url):
     """``url`` if it is an http(s) address, else "": stored links never become script."""
     url = (url or "").strip()
     return url if url.lower().startswith(("http://", "https://")) else ""
+
+
+@register.filter
+def citation(source):
+    """A source as a citation: its title, linked when it has a web address, then its
+    publisher and year: ``{{ figure.source|citation }}``; nothing for no source.
+
+    A filter drawn in Python rather than an include: a hub page cites a source for each
+    key figure, and a page's list of sources one per source, and an include costs the
+    template engine a context and a template of its own each time. Texts are escaped
+    with ``html.escape``, as ``presence_groups``' are.
+    """
+    if not source:
+        return ""
+    title, url = escape(source.title), http_url(source.url)
+    if url:
+        title = f'<a href="{escape(url)}" rel="external noopener noreferrer">{title}</a>'
+    html = [f'<cite class="source">{title}</cite>']
+    if source.publisher:
+        html.append(f", {escape(source.publisher)}")
+    if source.published_on:
+        html.append(f" ({source.published_on.year:04d})")
+    return mark_safe("".join(html))

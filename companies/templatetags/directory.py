@@ -6,14 +6,14 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from cities.models import City
 from cities.templatetags.hubguide import draft_badge
 from companies.models import Company
+from hubguide.publishing import slug_urls
 
 register = template.Library()
 
 SUMMARY_LENGTH = 220
-# Company.get_kind_display() builds a dict of the choices, hashing each lazy label, per call.
-KIND_LABELS = dict(Company.Kind.choices)
 
 
 @register.simple_tag
@@ -30,19 +30,22 @@ def company_results(companies):
     sector its ``narrowed_url`` (companies.views.DirectoryView.get_context_data). The
     year founded is written as it is, not localised.
     """
-    return mark_safe("".join(company_result(company) for company in companies))
+    urls = slug_urls(Company.url_name), slug_urls(City.url_name)
+    return mark_safe("".join(company_result(company, *urls) for company in companies))
 
 
-def company_result(company):
+def company_result(company, company_url, city_url):
+    """A company's card; ``company_url`` and ``city_url`` give a company's and a hub's
+    address from its slug (``hubguide.publishing.slug_urls``)."""
     html = [
         '\n<li class="card company-card">'
-        f'\n  <h3 class="card__title"><a href="{escape(company.get_absolute_url())}">'
+        f'\n  <h3 class="card__title"><a href="{escape(company_url(company.slug))}">'
         f"{escape(company.name)}</a>"
     ]
     if company.name_zh:
         html.append(f' <span class="zh" lang="zh-Hans">{escape(company.name_zh)}</span>')
     html.append(f"{draft_badge(company)}</h3>")
-    meta = [escape(str(KIND_LABELS.get(company.kind, company.kind)))]
+    meta = [escape(company.get_kind_display())]
     if company.founded:
         meta.append(f"founded {company.founded:d}")
     if company.headquarters:
@@ -64,7 +67,7 @@ def company_result(company):
         html.append(f"\n    <div>\n      <dt>Sectors</dt>\n      <dd>{links}</dd>\n    </div>")
     if company.hubs:
         links = ", ".join(
-            f'<a href="{escape(city.get_absolute_url())}">{escape(city.name)}</a>'
+            f'<a href="{escape(city_url(city.slug))}">{escape(city.name)}</a>'
             for city in company.hubs
         )
         html.append(f"\n    <div>\n      <dt>Present in</dt>\n      <dd>{links}</dd>\n    </div>")

@@ -1,12 +1,15 @@
 """The hub, zone and policy pages: what they show, to whom, and at what cost in queries."""
 
+import datetime
 import io
 import re
 from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
-from django.test import Client
+from django.core.handlers.wsgi import WSGIHandler
+from django.test import Client, RequestFactory
+from django.urls import set_script_prefix
 from PIL import Image
 
 from cities.models import Figure, Policy, Zone
@@ -112,6 +115,31 @@ def test_city_profile_shows_each_figure_with_value_year_kind_note_and_linked_sou
     assert "panda town" in html
 
 
+def test_a_citation_links_only_web_addresses_and_escapes_what_editors_wrote(client):
+    city = make_city()
+    city.sources.add(
+        make_source(
+            title='<b>Survey</b> & "notes"',
+            url="javascript:alert(1)",
+            publisher="<i>Bureau</i>",
+            published_on=datetime.date(2019, 5, 1),
+        ),
+        make_source(title="Annual report", url=" https://example.org/report ", publisher=""),
+    )
+
+    sources = section(html_of(client.get(city.get_absolute_url())), "sources-title")
+
+    assert (
+        '<cite class="source">&lt;b&gt;Survey&lt;/b&gt; &amp; &quot;notes&quot;</cite>, '
+        "&lt;i&gt;Bureau&lt;/i&gt; (2019)"
+    ) in sources
+    assert "javascript:" not in sources
+    assert (
+        '<cite class="source"><a href="https://example.org/report" '
+        'rel="external noopener noreferrer">Annual report</a></cite>'
+    ) in sources
+
+
 def test_city_profile_shows_hero_image_with_size_alt_credit_and_licence(client):
     buffer = io.BytesIO()
     Image.new("RGB", (64, 40), "red").save(buffer, format="PNG")
@@ -197,6 +225,32 @@ def test_city_profile_groups_companies_by_kind_of_presence_with_their_details(cl
     assert "Tesla" in centre and "announced" in centre
     assert f'href="/companies/?city={city.slug}"' in companies
     assert "All companies in Beijing in the directory" in companies
+
+
+def served(path, script_name=""):
+    """The page at ``path`` as Django's WSGI handler serves it, the site mounted at
+    ``script_name`` (the test client does not set a request's script prefix)."""
+    environ = RequestFactory()._base_environ(PATH_INFO=path, SCRIPT_NAME=script_name)
+    try:
+        return b"".join(WSGIHandler()(environ, lambda status, headers: None)).decode()
+    finally:
+        set_script_prefix("/")
+
+
+def test_a_site_mounted_under_a_path_links_to_companies_and_zones_under_it():
+    city = make_city()
+    zone = make_zone(city=city)
+    company = make_company()
+    make_presence(company=company, city=city, zone=zone)
+
+    companies = section(served(city.get_absolute_url(), "/guide"), "companies-title")
+    at_the_root = section(served(city.get_absolute_url()), "companies-title")
+
+    assert f'href="/guide/companies/{company.slug}/"' in companies
+    assert f'href="/guide/zones/{zone.slug}/"' in companies
+    assert f'href="/guide/companies/?city={city.slug}"' in companies
+    assert f'href="/companies/{company.slug}/"' in at_the_root
+    assert f'href="/zones/{zone.slug}/"' in at_the_root
 
 
 def test_city_profile_escapes_what_editors_wrote_about_a_presence(client):
