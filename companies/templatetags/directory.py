@@ -21,7 +21,7 @@ def company_results(companies):
     """The ``<li>`` of each company in a page of the directory's results:
     ``{% company_results companies %}``.
 
-    Drawn in Python, as ``presence_items`` draws a hub's presences: a page lists twenty
+    Drawn in Python, as ``presence_groups`` draws a hub's presences: a page lists twenty
     companies, and in a template each card's thirty lookups and conditions were a fifth
     of a filtered page's time (20 cards: about 4 ms as template code, 0.5 ms here, on
     PostgreSQL at 500,000 companies). Every text is escaped with ``html.escape``, as
