@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 from django.core.files.base import ContentFile
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_started
+from django.db import close_old_connections
 from django.test import Client, RequestFactory
 from django.urls import set_script_prefix
 from PIL import Image
@@ -229,11 +231,15 @@ def test_city_profile_groups_companies_by_kind_of_presence_with_their_details(cl
 
 def served(path, script_name=""):
     """The page at ``path`` as Django's WSGI handler serves it, the site mounted at
-    ``script_name`` (the test client does not set a request's script prefix)."""
+    ``script_name`` (the test client does not set a request's script prefix). As in the
+    test client, a request does not close the database connection, which holds the
+    test's transaction."""
     environ = RequestFactory()._base_environ(PATH_INFO=path, SCRIPT_NAME=script_name)
+    request_started.disconnect(close_old_connections)
     try:
         return b"".join(WSGIHandler()(environ, lambda status, headers: None)).decode()
     finally:
+        request_started.connect(close_old_connections)
         set_script_prefix("/")
 
 
