@@ -273,6 +273,19 @@ def test_every_page_has_its_own_title_and_description(client, content):
     assert f'content="{content["city"].summary}"' in city_html
 
 
+def test_a_long_summary_is_cut_to_200_characters_in_the_description(client, content):
+    company = content["company"]
+    company.summary = "word " * 60 + "& the end"
+    company.save()
+
+    html = html_of(client.get(company.get_absolute_url()))
+
+    description = re.search(r'<meta name="description" content="([^"]*)"', html).group(1)
+    preview = re.search(r'<meta property="og:description" content="([^"]*)"', html).group(1)
+    assert description == preview == ("word " * 40).rstrip()[:199] + "…"
+    assert len(description) == 200
+
+
 def test_canonical_and_og_url_leave_out_the_query_string(client, content):
     html = html_of(client.get(content["city"].get_absolute_url() + "?utm_source=x"))
 
