@@ -15,7 +15,6 @@ from hubguide.publishing import (
     LATEST_YEAR,
     Publishable,
     SlugModel,
-    slug_url,
     validate_not_future_year,
     year_range_q,
 )
@@ -179,13 +178,10 @@ class City(Publishable):
             ),
         ]
 
-    def __str__(self):
-        return self.name
-
     url_name = "cities:city_detail"
 
-    def get_absolute_url(self):
-        return slug_url(self.url_name, self.slug)
+    def __str__(self):
+        return self.name
 
     def clean(self):
         if self.hero_image and not self.hero_alt.strip():
@@ -247,13 +243,10 @@ class Zone(Publishable):
             ),
         ]
 
-    def __str__(self):
-        return self.name
-
     url_name = "cities:zone_detail"
 
-    def get_absolute_url(self):
-        return slug_url(self.url_name, self.slug)
+    def __str__(self):
+        return self.name
 
 
 class Policy(Publishable):
@@ -298,13 +291,10 @@ class Policy(Publishable):
             ),
         ]
 
-    def __str__(self):
-        return self.name
-
     url_name = "cities:policy_detail"
 
-    def get_absolute_url(self):
-        return slug_url(self.url_name, self.slug)
+    def __str__(self):
+        return self.name
 
 
 class Figure(SlugModel):

@@ -17,7 +17,6 @@ from hubguide.publishing import (
     Publishable,
     SlugModel,
     page_url,
-    slug_url,
     validate_not_future_year,
     year_range_q,
 )
@@ -159,13 +158,10 @@ class Company(Publishable):
             models.Index(fields=["id", "status", "publish_at"], name="company_visible_idx"),
         ]
 
-    def __str__(self):
-        return self.name
-
     url_name = "companies:company_detail"
 
-    def get_absolute_url(self):
-        return slug_url(self.url_name, self.slug)
+    def __str__(self):
+        return self.name
 
     def clean(self):
         if self.logo and not self.logo_alt.strip():

@@ -165,6 +165,9 @@ class Publishable(SlugModel):
 
     objects = PublishableQuerySet.as_manager()
 
+    # The view of the row's own page, whose address is the row's slug (see slug_urls).
+    url_name = None
+
     class Meta:
         abstract = True
         constraints = [
@@ -182,6 +185,9 @@ class Publishable(SlugModel):
                 name="%(app_label)s_%(class)s_pub_at",
             ),
         ]
+
+    def get_absolute_url(self):
+        return slug_url(self.url_name, self.slug)
 
     @property
     def is_published(self):
