@@ -209,18 +209,20 @@ def together(*pendings):
 def fetch_all(connection, statements):
     """The rows of each statement, run on ``connection``: in one pipeline where the
     driver has them (psycopg 3 on a libpq that supports it)."""
-    with ExitStack() as stack:
-        cursors = [stack.enter_context(connection.cursor()) for _ in statements]
-        if len(statements) > 1 and can_pipeline(connection):
+    if len(statements) > 1 and can_pipeline(connection):
+        # A cursor per statement: each holds its rows until the pipeline is done.
+        with ExitStack() as stack:
+            cursors = [stack.enter_context(connection.cursor()) for _ in statements]
             with connection.wrap_database_errors, connection.connection.pipeline():
                 for cursor, statement in zip(cursors, statements, strict=True):
                     cursor.execute(statement.sql, statement.params)
             return [cursor.fetchall() for cursor in cursors]
-        found = []
-        for cursor, statement in zip(cursors, statements, strict=True):
+    found = []
+    with connection.cursor() as cursor:
+        for statement in statements:
             cursor.execute(statement.sql, statement.params)
             found.append(cursor.fetchall())
-        return found
+    return found
 
 
 def can_pipeline(connection):
