@@ -13,7 +13,7 @@ in one round trip.
 
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, Subquery
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -124,8 +124,8 @@ class Tally:
 
 
 class PresenceSummary:
-    """A bounded view of the many presences in a place (``"city"`` or ``"zone"``): the
-    most notable few of each kind, and counts.
+    """A bounded view of the many presences in a place (``"city"`` or ``"zone"``), named
+    by its slug: the most notable few of each kind, and counts.
 
     Two queries whatever the number of presences, each reading at most a fixed number
     of rows along an index (companies.models.NOTABLE_ORDER): the counts, each stopping
@@ -135,20 +135,27 @@ class PresenceSummary:
     queries (:meth:`queries`, then :meth:`summarise`). Both are a UNION of a part per
     kind, a dozen querysets in all: their SQL is built once per process for each
     audience (staff or visitors), with the place and the time as parameters
-    (:class:`hubguide.sql.Prepared`); building it took most of the hub page's time.
+    (:class:`hubguide.sql.Prepared`); building it took most of the hub page's time. The
+    place is found by its slug in each, so that a page runs them with the query of the
+    place itself, before it has the place's primary key.
     """
 
     def __init__(self, place):
         self.place = place
+        self.place_model = Presence._meta.get_field(place).related_model
         # Bound to the place and the time; one per audience.
         self._counts = PreparedFamily(PreparedSQL, self.counts_statement)
         self._shown = PreparedFamily(Prepared, self.shown_queryset)
 
-    def presences(self, staff, pk, now):
-        return visible_presences(staff, now).filter(**{self.place: pk}).order_by()
+    def presences(self, staff, slug, now):
+        # A scalar subquery, which both databases run once, then read the presences'
+        # indexes by the place's id as they would for the id itself.
+        place = self.place_model._default_manager.filter(slug=slug).order_by().values("pk")
+        place = Subquery(place[:1])
+        return visible_presences(staff, now).filter(**{self.place: place}).order_by()
 
-    def counts_statement(self, staff, pk, now):
-        presences, limit = self.presences(staff, pk, now), PRESENCE_COUNT_LIMIT
+    def counts_statement(self, staff, slug, now):
+        presences, limit = self.presences(staff, slug, now), PRESENCE_COUNT_LIMIT
         parts = [
             (
                 "SELECT %s, COUNT(*) FROM ({}) AS counted",
@@ -161,8 +168,8 @@ class PresenceSummary:
         parts.append(("SELECT %s, COUNT(*) FROM ({}) AS companies", [""], compiled(companies)))
         return Statement(presences.db, *union_all(parts))
 
-    def shown_queryset(self, staff, pk, now):
-        presences = self.presences(staff, pk, now)
+    def shown_queryset(self, staff, slug, now):
+        presences = self.presences(staff, slug, now)
         first = union_all(
             (
                 "SELECT * FROM ({}) AS notable",
@@ -179,13 +186,13 @@ class PresenceSummary:
         # no second look.
         return visible_presences(True).filter(pk__in=RawSQL(*first)).order_by(*NOTABLE_ORDER)
 
-    def queries(self, pk, user, now=None):
-        """The two queries of the place ``pk`` as ``user`` may see it at ``now`` (by
-        default the time now), as :class:`hubguide.sql.Pending` queries: the counts,
-        ``[(kind, count), …, ("", companies)]``, each at most ``PRESENCE_COUNT_LIMIT + 1``,
-        and the presences shown."""
+    def queries(self, slug, user, now=None):
+        """The two queries of the place with the slug ``slug`` as ``user`` may see it at
+        ``now`` (by default the time now), as :class:`hubguide.sql.Pending` queries: the
+        counts, ``[(kind, count), …, ("", companies)]``, each at most
+        ``PRESENCE_COUNT_LIMIT + 1``, and the presences shown."""
         staff, now = is_staff(user), now or timezone.now()
-        return self._counts(staff).pending(pk, now), self._shown(staff).pending(pk, now)
+        return self._counts(staff).pending(slug, now), self._shown(staff).pending(slug, now)
 
     def summarise(self, counts, shown, zones):
         """The groups of a kind each, in the order of the kinds, and the number of
@@ -254,22 +261,26 @@ class PublishedObjectMixin:
 
     The row is read by its slug alone and judged by ``is_published``: on the one row at
     hand that costs Django less than the condition of ``visible_to`` in the query. A
-    view whose row needs no related rows joined reads it by its ``lookup``, a
-    ``Prepared`` query by slug (:func:`by_slug`), and with it (:func:`together`) the
-    ``related`` queries, by the same slug: their rows are in ``self.related_rows``, by
-    name, whether or not the row may be seen.
+    view reads it by its ``lookup``, a ``Prepared`` query by slug (:func:`by_slug`), and
+    with it (:func:`together`: one round trip to PostgreSQL) the queries of
+    :meth:`related_queries`, by the same slug: their results are in
+    ``self.related_rows``, by name, whether or not the row may be seen.
     """
 
     lookup = None
     related = {}
 
+    def related_queries(self, slug):
+        """``{name: Pending query}`` of the rows the page shows with its row: by default
+        the ``related`` ``Prepared`` queries, each given the slug."""
+        return {name: query.pending(slug) for name, query in self.related.items()}
+
     def get_object(self, queryset=None):
         if queryset is None and self.lookup is not None:
             slug = self.kwargs[self.slug_url_kwarg]
-            found, *related = together(
-                self.lookup.pending(slug), *(query.pending(slug) for query in self.related.values())
-            )
-            self.related_rows = dict(zip(self.related, related, strict=True))
+            related = self.related_queries(slug)
+            found, *rows = together(self.lookup.pending(slug), *related.values())
+            self.related_rows = dict(zip(related, rows, strict=True))
             obj = next(iter(found), None)
         else:
             obj = super().get_object(queryset)
@@ -292,65 +303,79 @@ class CityListView(TemplateView):
         return context
 
 
-class CityDetailView(PublishedObjectMixin, DetailView):
+class PlaceDetailView(PublishedObjectMixin, DetailView):
+    """A hub's or a zone's page: the place, what ``related`` names, and its presences
+    (``presence_summary``), all by the place's slug in one go."""
+
+    presence_summary = None
+
+    def related_queries(self, slug):
+        counts, shown = self.presence_summary.queries(slug, self.request.user)
+        return {**super().related_queries(slug), "counts": counts, "shown": shown}
+
+    def presence_context(self, zones):
+        """The presence groups and the number of companies, each presence shown with its
+        zone when that is among ``zones`` (by id), those the page may show."""
+        related = self.related_rows
+        groups, company_count = self.presence_summary.summarise(
+            related["counts"], related["shown"], zones
+        )
+        return {"presence_groups": groups, "company_count": company_count}
+
+
+class CityDetailView(PlaceDetailView):
     model = City
     lookup = by_slug(City)
-    zones = Prepared(lambda pk: Zone.objects.filter(city=pk).order_by("name"))
-    policies = Prepared(lambda pk: Policy.objects.filter(cities=pk).order_by(*LAUNCH_ORDER))
-    sources = sources_of("cities")
-    figures = Prepared(
-        lambda pk: (
-            Figure.objects.filter(city=pk).select_related("source").order_by("position", "label")
-        )
-    )
+    related = {
+        "figures": Prepared(
+            lambda slug: (
+                Figure.objects.filter(city__slug=slug)
+                .select_related("source")
+                .order_by("position", "label")
+            )
+        ),
+        "zones": Prepared(lambda slug: Zone.objects.filter(city__slug=slug).order_by("name")),
+        "policies": Prepared(
+            lambda slug: Policy.objects.filter(cities__slug=slug).order_by(*LAUNCH_ORDER)
+        ),
+        "sources": sources_of("cities__slug"),
+    }
     presence_summary = PresenceSummary("city")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        city, user = self.object, self.request.user
-        figures, zones, policies, sources, counts, shown = together(
-            self.figures.pending(city.pk),
-            self.zones.pending(city.pk),
-            self.policies.pending(city.pk),
-            self.sources.pending(city.pk),
-            *self.presence_summary.queries(city.pk, user),
-        )
-        zones = shown_to(user, zones)
+        city, user, related = self.object, self.request.user, self.related_rows
+        zones = shown_to(user, related["zones"])
         context.update(
             hero=rendition_set(city.hero_image, city.hero_width, city.hero_height),
-            figures=figures,
+            figures=related["figures"],
             zones=zones,
-            policies=shown_to(user, policies),
-            sources=sources,
-        )
-        context["presence_groups"], context["company_count"] = self.presence_summary.summarise(
-            counts, shown, {zone.pk: zone for zone in zones}
+            policies=shown_to(user, related["policies"]),
+            sources=related["sources"],
+            **self.presence_context({zone.pk: zone for zone in zones}),
         )
         return context
 
 
-class ZoneDetailView(PublishedObjectMixin, DetailView):
+class ZoneDetailView(PlaceDetailView):
     model = Zone
-
-    def get_queryset(self):
-        return super().get_queryset().select_related("city")
-
+    lookup = Prepared(lambda slug: Zone.objects.filter(slug=slug).select_related("city"))
     is_published = staticmethod(zone_is_published)
-    policies = Prepared(lambda pk: Policy.objects.filter(zones=pk).order_by(*LAUNCH_ORDER))
-    sources = sources_of("zones")
+    related = {
+        "policies": Prepared(
+            lambda slug: Policy.objects.filter(zones__slug=slug).order_by(*LAUNCH_ORDER)
+        ),
+        "sources": sources_of("zones__slug"),
+    }
     presence_summary = PresenceSummary("zone")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        zone, user = self.object, self.request.user
-        policies, sources, counts, shown = together(
-            self.policies.pending(zone.pk),
-            self.sources.pending(zone.pk),
-            *self.presence_summary.queries(zone.pk, user),
-        )
-        context.update(policies=shown_to(user, policies), sources=sources)
-        context["presence_groups"], context["company_count"] = self.presence_summary.summarise(
-            counts, shown, {zone.pk: zone}
+        zone, user, related = self.object, self.request.user, self.related_rows
+        context.update(
+            policies=shown_to(user, related["policies"]),
+            sources=related["sources"],
+            **self.presence_context({zone.pk: zone}),
         )
         return context
 

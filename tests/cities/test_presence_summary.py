@@ -22,14 +22,14 @@ class Built(PresenceSummary):
         super().__init__(place)
         self.built = 0
 
-    def presences(self, staff, pk, now):
+    def presences(self, staff, slug, now):
         self.built += 1
-        return super().presences(staff, pk, now)
+        return super().presences(staff, slug, now)
 
 
-def summarised(summary, pk, user, zones):
-    """What a page shows of the place ``pk``: the summary of its two queries' results."""
-    return summary.summarise(*together(*summary.queries(pk, user)), zones)
+def summarised(summary, slug, user, zones):
+    """What a page shows of the place ``slug``: the summary of its two queries' results."""
+    return summary.summarise(*together(*summary.queries(slug, user)), zones)
 
 
 def shown(groups):
@@ -44,14 +44,14 @@ def test_each_hub_gets_its_own_presences_from_sql_built_once():
     make_presence(company=make_company(name="SAIC"), city=shanghai, kind=Presence.Kind.FACTORY)
     summary = Built("city")
 
-    groups, companies = summarised(summary, beijing.pk, None, {})
+    groups, companies = summarised(summary, beijing.slug, None, {})
     assert shown(groups) == {"office": ["Baidu"], "factory": ["Lenovo"]}
     assert companies.number == 2
     built = summary.built
-    groups, companies = summarised(summary, shanghai.pk, None, {})
+    groups, companies = summarised(summary, shanghai.slug, None, {})
     assert shown(groups) == {"office": ["Ctrip"], "factory": ["SAIC"]}
     assert companies.number == 2
-    groups, _ = summarised(summary, make_city().pk, None, {})
+    groups, _ = summarised(summary, make_city().slug, None, {})
     assert groups == []
     assert summary.built == built
 
@@ -65,7 +65,7 @@ def test_the_time_is_a_parameter_not_built_into_the_sql():
     summary = Built("city")
 
     def at(moment):
-        counts, presences = together(*summary.queries(city.pk, None, moment))
+        counts, presences = together(*summary.queries(city.slug, None, moment))
         return dict(counts), sorted(presence.company.name for presence in presences)
 
     hour = datetime.timedelta(hours=1)
@@ -89,9 +89,9 @@ def test_staff_see_drafts_and_visitors_do_not_in_the_same_process(admin_user):
     summary = PresenceSummary("zone")
 
     for _ in range(2):
-        groups, companies = summarised(summary, zone.pk, None, {})
+        groups, companies = summarised(summary, zone.slug, None, {})
         assert (shown(groups), companies.number) == ({"office": ["Baidu"]}, 1)
-        groups, companies = summarised(summary, zone.pk, admin_user, {})
+        groups, companies = summarised(summary, zone.slug, admin_user, {})
         assert sorted(shown(groups)["office"]) == ["Baidu", "Draft"]
         assert companies.number == 2
 
@@ -102,7 +102,7 @@ def test_presences_come_with_their_company_and_the_zone_the_page_may_show():
     summary = PresenceSummary("city")
 
     for _ in range(2):
-        (group,), _ = summarised(summary, zone.city_id, None, {zone.pk: zone})
+        (group,), _ = summarised(summary, zone.city.slug, None, {zone.pk: zone})
         (presence,) = group["presences"]
         assert (presence.company.name, presence.company.name_zh) == ("Baidu", "百度")
         assert presence.company.is_published

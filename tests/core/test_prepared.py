@@ -10,7 +10,14 @@ from django.utils import timezone
 from companies.models import Company, Presence, Sector
 from hubguide.publishing import published_q
 from hubguide.sql import Prepared, PreparedSQL, Statement, together
-from tests.factories import make_company, make_presence, make_sector
+from tests.factories import (
+    make_company,
+    make_figure,
+    make_policy,
+    make_presence,
+    make_sector,
+    make_zone,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -207,14 +214,37 @@ def test_queries_run_together_each_give_their_own_result_in_their_order(
     assert together() == []
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's pipeline mode")
-def test_on_postgresql_a_pages_queries_run_together_go_in_one_round_trip(client, settings):
-    """The company page reads the company, its presences, sectors and sources, all by the
-    company's slug: the four are sent to PostgreSQL together, in a pipeline, and wait for
-    it once."""
-    settings.PAGE_CACHE_SECONDS = 0
+def company_page():
     company = make_company(sectors=[make_sector()])
     make_presence(company=company)
+    return company.get_absolute_url()
+
+
+def hub_page():
+    zone = make_zone()
+    make_figure(city=zone.city)
+    make_policy(cities=[zone.city])
+    make_presence(city=zone.city, zone=zone)
+    return zone.city.get_absolute_url()
+
+
+def zone_page():
+    zone = make_zone()
+    make_policy(zones=[zone])
+    make_presence(city=zone.city, zone=zone)
+    return zone.get_absolute_url()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's pipeline mode")
+@pytest.mark.parametrize(
+    ("page", "queries"), [(company_page, 4), (hub_page, 7), (zone_page, 5)], ids=lambda x: ""
+)
+def test_on_postgresql_a_pages_queries_go_in_one_round_trip(client, settings, page, queries):
+    """A company's, a hub's or a zone's page reads the row and everything it shows by the
+    row's slug: the queries are sent to PostgreSQL together, in a pipeline, and wait for
+    it once."""
+    settings.PAGE_CACHE_SECONDS = 0
+    url = page()
     pipelined = []
 
     def note(execute, sql, params, many, context):
@@ -222,8 +252,8 @@ def test_on_postgresql_a_pages_queries_run_together_go_in_one_round_trip(client,
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(note):
-        assert client.get(company.get_absolute_url()).status_code == 200
-    assert pipelined == [True, True, True, True]
+        assert client.get(url).status_code == 200
+    assert pipelined == [True] * queries
 
 
 def test_a_failing_query_run_together_is_a_database_error_and_the_connection_goes_on():
