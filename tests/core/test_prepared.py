@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from companies.models import Company, Presence, Sector
 from hubguide.publishing import published_q
-from hubguide.sql import Prepared, PreparedSQL, Statement, together
+from hubguide.sql import Prepared, PreparedSQL, Statement, named_placeholders, together
 from tests.factories import (
     make_company,
     make_figure,
@@ -179,6 +179,26 @@ def test_a_value_in_several_places_and_a_time_are_each_swapped_everywhere():
     assert named("Baidu", launch) == []
     assert soon.publish_at == launch
     assert make.calls == 2
+
+
+def test_placeholders_are_numbered_in_order_and_a_literal_percent_stays():
+    sql = "SELECT %s, 'a%%s', 100 %% 7 WHERE x = %s OR y LIKE %s"
+    assert named_placeholders(sql) == (
+        "SELECT %(p0)s, 'a%%s', 100 %% 7 WHERE x = %(p1)s OR y LIKE %(p2)s"
+    )
+
+
+def test_a_statement_with_a_literal_percent_gives_the_same_rows_each_time():
+    """Bound by name on SQLite, by position elsewhere: the SQL's own ``%`` survive."""
+    percent = PreparedSQL(
+        lambda text, number: Statement(
+            connection.alias, "SELECT %s || '%%s', 100 %% %s, %s", [text, number, text]
+        )
+    )
+
+    for _ in range(2):
+        assert percent("50", 7) == [("50%s", 2, "50")]
+        assert percent("9", 9) == [("9%s", 1, "9")]
 
 
 def test_queries_run_together_each_give_their_own_result_in_their_order(
