@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format bench install clean
+.PHONY: run test lint format bench instructions install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else "hubguide needs Python 3.13 (found %s); install it or let pyenv read .python-version" % sys.version.split()[0])'
@@ -37,6 +37,10 @@ bench: $(STAMP)
 	mkdir -p bench-results
 	DATABASE_URL="$${DATABASE_URL:-sqlite:///$(CURDIR)/bench-results/bench.sqlite3}" \
 		DJANGO_DEBUG=1 $(BIN)/python manage.py bench $(BENCH_ARGS)
+
+## instructions: instructions per request of PAGES under cachegrind, to compare commits
+instructions: $(STAMP)
+	$(BIN)/python tools/instructions.py $(or $(PAGES),/ /cities/beijing/ /companies/alibaba/)
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
