@@ -453,12 +453,12 @@ def _plan(name, size, image):
 
 
 def _rendition_set(storage, entry):
+    url = storage.url  # once: each look into the lazy default storage raises inside
     return RenditionSet(
         width=entry["width"],
         height=entry["height"],
         renditions=tuple(
-            Rendition(name, w, h, kind, storage.url(name))
-            for name, w, h, kind in entry["renditions"]
+            Rendition(name, w, h, kind, url(name)) for name, w, h, kind in entry["renditions"]
         ),
     )
 

@@ -120,6 +120,19 @@ def test_home_lists_the_six_latest_published_updates_newest_first(client, conten
     assert "Oldest Co" not in updates  # seven published rows; the oldest falls off
 
 
+def test_dates_on_the_pages_are_chinas(client):
+    """A hub saved at 20:00 UTC on 1 March was saved on 2 March in China: the date the
+    home page gives (hubguide.locale activates the site's zone for each request)."""
+    hub = make_city(name="Hefei")
+    type(hub).objects.filter(pk=hub.pk).update(
+        updated_at=datetime.datetime(2026, 3, 1, 20, 0, tzinfo=datetime.UTC)
+    )
+
+    html = html_of(client.get("/"))
+
+    assert '<time class="meta" datetime="2026-03-02">2 Mar 2026</time>' in html
+
+
 def test_a_hub_and_a_company_published_for_later_reach_the_home_page_when_their_time_comes(
     client, settings, monkeypatch
 ):
