@@ -257,14 +257,16 @@ def zone_page():
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's pipeline mode")
 @pytest.mark.parametrize(
-    ("page", "queries"), [(company_page, 4), (hub_page, 7), (zone_page, 5)], ids=lambda x: ""
+    ("make_page", "queries"),
+    [(company_page, 4), (hub_page, 7), (zone_page, 5)],
+    ids=["company", "hub", "zone"],
 )
-def test_on_postgresql_a_pages_queries_go_in_one_round_trip(client, settings, page, queries):
+def test_on_postgresql_a_pages_queries_go_in_one_round_trip(client, settings, make_page, queries):
     """A company's, a hub's or a zone's page reads the row and everything it shows by the
     row's slug: the queries are sent to PostgreSQL together, in a pipeline, and wait for
     it once."""
     settings.PAGE_CACHE_SECONDS = 0
-    url = page()
+    url = make_page()
     pipelined = []
 
     def note(execute, sql, params, many, context):
