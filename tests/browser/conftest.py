@@ -14,10 +14,12 @@ from typing import NamedTuple
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from django.db.migrations.executor import MigrationExecutor
 from django.test.testcases import QuietWSGIRequestHandler
 
 from cities.models import City
 from companies.models import Presence, Sector
+from companies.roles import create_groups
 from tests.factories import make_company, make_presence
 
 # Playwright's sync API runs an event loop in the test's thread; the ORM calls the
@@ -136,11 +138,21 @@ def browser_content(django_db_setup, django_db_blocker):
         finally:
             for alias in connections:
                 call_command("flush", database=alias, interactive=False, verbosity=0)
+                restore_editor_groups(alias)
             # Django keeps connections per thread and per context, and Playwright's sync
             # API runs the tests in a context of its own: pytest-django closes only its
             # own connection before dropping the test database, which PostgreSQL refuses
             # while this one is open.
             connections.close_all()
+
+
+def restore_editor_groups(alias):
+    """Make the editor groups again, as their data migration did: the flush deleted
+    them, and tests that run after these expect the database that migrate leaves."""
+    connection = connections[alias]
+    state = MigrationExecutor(connection).loader.project_state()
+    with connection.schema_editor() as editor:
+        create_groups(state.apps, editor)
 
 
 @pytest.fixture
