@@ -244,15 +244,22 @@ def shown_to(user, rows, is_published=lambda row: row.is_published):
     return [row for row in rows if staff or is_published(row)]
 
 
-def by_slug(model):
-    """The rows of ``model`` with a slug, by a ``Prepared`` query (none or one)."""
-    return Prepared(lambda slug: model._default_manager.filter(slug=slug))
+def by_slug(model, *related):
+    """The rows of ``model`` with a slug, each with its ``related`` rows joined
+    (``select_related``), by a ``Prepared`` query (none or one)."""
+
+    def make(slug):
+        rows = model._default_manager.filter(slug=slug)
+        # select_related() with no names would join every foreign key.
+        return rows.select_related(*related) if related else rows
+
+    return Prepared(make)
 
 
 def sources_of(lookup):
-    """The sources of a row, by a ``Prepared`` query on its primary key, or with a lookup
-    such as ``"companies__slug"``, its slug."""
-    return Prepared(lambda key: Source.objects.filter(**{lookup: key}))
+    """The sources of a row, by a ``Prepared`` query on its slug through ``lookup``,
+    such as ``"companies__slug"``."""
+    return Prepared(lambda slug: Source.objects.filter(**{lookup: slug}))
 
 
 class PublishedObjectMixin:
@@ -267,7 +274,7 @@ class PublishedObjectMixin:
     ``self.related_rows``, by name, whether or not the row may be seen.
     """
 
-    lookup = None
+    lookup = None  # a Prepared query by slug: by_slug(Model)
     related = {}
 
     def related_queries(self, slug):
@@ -276,14 +283,11 @@ class PublishedObjectMixin:
         return {name: query.pending(slug) for name, query in self.related.items()}
 
     def get_object(self, queryset=None):
-        if queryset is None and self.lookup is not None:
-            slug = self.kwargs[self.slug_url_kwarg]
-            related = self.related_queries(slug)
-            found, *rows = together(self.lookup.pending(slug), *related.values())
-            self.related_rows = dict(zip(related, rows, strict=True))
-            obj = next(iter(found), None)
-        else:
-            obj = super().get_object(queryset)
+        slug = self.kwargs[self.slug_url_kwarg]
+        related = self.related_queries(slug)
+        found, *rows = together(self.lookup.pending(slug), *related.values())
+        self.related_rows = dict(zip(related, rows, strict=True))
+        obj = next(iter(found), None)
         if obj is None or not shown_to(self.request.user, [obj], self.is_published):
             raise Http404(f"No {self.model._meta.verbose_name} found matching the query")
         return obj
@@ -359,7 +363,7 @@ class CityDetailView(PlaceDetailView):
 
 class ZoneDetailView(PlaceDetailView):
     model = Zone
-    lookup = Prepared(lambda slug: Zone.objects.filter(slug=slug).select_related("city"))
+    lookup = by_slug(Zone, "city")
     is_published = staticmethod(zone_is_published)
     related = {
         "policies": Prepared(

@@ -51,15 +51,15 @@ def as_parameter(value, alias):
 
 class Shape(NamedTuple):
     """The SQL of a queryset, with the places among its parameters of the values it was
-    made from (see :func:`shape_of`): a tuple of places for each value. On SQLite,
-    ``named`` is the SQL with named placeholders (:func:`named_placeholders`), which
-    :meth:`bind` gives instead."""
+    made from (see :func:`shape_of`): a tuple of places for each value. With
+    ``by_name`` (on SQLite), the SQL's placeholders are named (:func:`named_placeholders`)
+    and :meth:`bind` gives the parameters by name."""
 
     alias: str
     sql: str
     params: list
     places: list
-    named: str | None
+    by_name: bool
 
     def bind(self, values):
         """``(sql, params)`` of the queryset made from ``values`` instead."""
@@ -68,9 +68,9 @@ class Shape(NamedTuple):
             parameter = as_parameter(value, self.alias)
             for place in places:
                 params[place] = parameter
-        if self.named is None:
-            return self.sql, params
-        return self.named, {f"p{number}": param for number, param in enumerate(params)}
+        if self.by_name:
+            return self.sql, {f"p{number}": param for number, param in enumerate(params)}
+        return self.sql, params
 
 
 _PLACEHOLDER = re.compile(r"%%|%s")
@@ -133,8 +133,9 @@ def shape_of(make, values, made=None):
         places.append(tuple(sorted(found)))
     if claimed != changed:
         return None
-    named = named_placeholders(sql) if connections[alias].vendor == "sqlite" else None
-    return Shape(alias, sql, params, places, named)
+    if connections[alias].vendor == "sqlite":
+        return Shape(alias, named_placeholders(sql), params, places, by_name=True)
+    return Shape(alias, sql, params, places, by_name=False)
 
 
 class Layout:
